@@ -1,0 +1,206 @@
+"""The one entry point: an InboundMessage in, the replies out.
+
+Order of business for each message (first match wins):
+1. a duplicate delivery (same provider id) is answered with nothing;
+2. pictures and voice notes get a "please type" reply;
+3. an opted-out person is answered only for START and DELETE;
+4. a pending step (delete confirmation, escalation consent ...) gets the first look;
+5. a button press or a number typed after a menu runs that option;
+6. a command word (MENU, LANG, STOP, DELETE ... in any supported language);
+7. otherwise the NLU picks an intent; urgent parses get safety information first.
+A person writing for the first time also gets the welcome with the privacy notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.actions import Registry, Replies
+from bot.identity import keyed_hash, log_tag, pseudonym
+from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.services import Services
+from bot.storage.base import utcnow
+from bot.storage.models import InboundReceipt, Person
+from bot.turn import Turn
+
+log = logging.getLogger("haki.conversation")
+
+#: The NLU never needs more than this; longer messages are cut (Twilio's cap is 1600).
+MAX_TEXT_FOR_NLU = 2000
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_NUMBER_REPLY = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
+
+
+def clean_text(text: str) -> str:
+    """Normalise for matching only: NFKC, no zero-width or control characters, one space."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(text.split())[:MAX_TEXT_FOR_NLU]
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    replies: list[OutboundMessage]
+    intent: str | None
+    confidence: float
+    urgent: bool
+    language: str
+    duplicate: bool = False
+
+
+class Conversation:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.registry: Registry = services.registry
+
+    # --- public --------------------------------------------------------------------------
+    def handle(self, inbound: InboundMessage) -> list[OutboundMessage]:
+        return self.handle_turn(inbound).replies
+
+    def handle_turn(self, inbound: InboundMessage, *, dry_run: bool = False,
+                    assume_welcomed: bool = False) -> TurnResult:
+        """Handle one message. ``dry_run`` rolls everything back (used by `haki ask`)."""
+        started = time.perf_counter()
+        settings = self.services.settings
+        who = pseudonym(settings.secret_key, inbound.channel.value, inbound.address)
+        session = self.services.db._sessions()  # noqa: SLF001 - one transaction per turn
+        try:
+            if inbound.external_id and not self._first_delivery(session, inbound):
+                session.rollback()
+                log.info("duplicate delivery ignored", extra={"channel": inbound.channel.value})
+                return TurnResult([], None, 0.0, False, settings.default_language, duplicate=True)
+            person = self._load_person(session, who, inbound, assume_welcomed)
+            turn = Turn(inbound=inbound, person=person, session=session, services=self.services,
+                        clean_text=clean_text(inbound.text), dry_run=dry_run)
+            replies = self._route(turn)
+            replies = [r for r in replies if r.text.strip()]
+            if not turn.notes.get("erased"):
+                person.last_seen = utcnow()
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except IntegrityError:
+            # Two deliveries of the same message raced; the other one answers.
+            session.rollback()
+            return TurnResult([], None, 0.0, False, settings.default_language, duplicate=True)
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        for callback in turn.after_commit:
+            callback()
+        parse = turn.parse
+        intent = turn.notes.get("intent") or (parse.intent if parse else None)
+        log.info(
+            "turn",
+            extra={
+                "person": log_tag(who),
+                "channel": inbound.channel.value,
+                "intent": intent,
+                "urgent": bool(turn.notes.get("urgent")),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        self.services.metrics.turn(inbound.channel.value, intent, parse)
+        return TurnResult(
+            replies=replies,
+            intent=intent,
+            confidence=float(turn.notes.get("confidence", parse.confidence if parse else 1.0)),
+            urgent=bool(turn.notes.get("urgent")),
+            language=turn.language,
+        )
+
+    # --- storage -------------------------------------------------------------------------
+    def _first_delivery(self, session: Session, inbound: InboundMessage) -> bool:
+        """Claim this provider id; False if another delivery already claimed it."""
+        digest = keyed_hash(self.services.settings.secret_key, "inbound", inbound.external_id or "")
+        channel = inbound.channel.value
+        exists = session.scalar(
+            select(InboundReceipt.id).where(InboundReceipt.channel == channel,
+                                            InboundReceipt.external_hash == digest)
+        )
+        if exists is not None:
+            return False
+        session.add(InboundReceipt(channel=channel, external_hash=digest))
+        session.flush()  # on PostgreSQL a racing twin now waits here, then fails the insert
+        return True
+
+    def _load_person(self, session: Session, who: str, inbound: InboundMessage,
+                     assume_welcomed: bool) -> Person:
+        person = session.get(Person, who)
+        if person is None:
+            settings = self.services.settings
+            person = Person(
+                pseudonym=who, channel=inbound.channel.value,
+                language=inbound.language_hint if inbound.language_hint in settings.language_codes else None,
+                language_chosen=bool(inbound.language_hint and assume_welcomed),
+                jurisdiction=settings.jurisdiction, welcomed=assume_welcomed,
+                opted_out=False, pending_step=None, pending_data={}, menu=[], consents={},
+            )
+            session.add(person)
+        return person
+
+    # --- routing -------------------------------------------------------------------------
+    def _route(self, turn: Turn) -> Replies:
+        from bot import core_handlers as core
+
+        inbound, person = turn.inbound, turn.person
+        first_contact = not person.welcomed
+
+        if inbound.kind is InboundKind.MEDIA or inbound.kind is InboundKind.UNSUPPORTED:
+            if person.opted_out:
+                return []
+            return core.with_welcome(turn, core.media_reply(turn), first_contact)
+
+        if inbound.kind is InboundKind.START:
+            return core.start(turn, inbound.payload)
+
+        option_key = self._picked_option(turn)
+        command = None if option_key else core.match_command(turn)
+
+        if person.opted_out:
+            if command and self.registry.commands[command[0]].allowed_when_opted_out:
+                return self.registry.commands[command[0]].handler(turn, command[1])
+            if person.pending_step == "confirm_delete":
+                return core.run_step(turn, option_key) or []
+            return []  # they asked us to stop; silence is the respectful answer
+
+        if person.pending_step:
+            replies = core.run_step(turn, option_key)
+            if replies is not None:
+                return replies
+
+        if option_key:
+            return core.with_welcome(turn, core.run_option(turn, option_key), first_contact)
+        if inbound.kind is InboundKind.BUTTON:
+            # A button from an old message whose menu we no longer hold.
+            return core.main_menu(turn)
+        if command:
+            name, argument = command
+            return core.with_welcome(turn, self.registry.commands[name].handler(turn, argument),
+                                     first_contact)
+        if not turn.clean_text or not any(ch.isalnum() for ch in turn.clean_text):
+            return core.with_welcome(turn, core.empty_reply(turn), first_contact)
+        return core.answer_text(turn, first_contact)
+
+    def _picked_option(self, turn: Turn) -> str | None:
+        inbound = turn.inbound
+        if inbound.kind is InboundKind.BUTTON:
+            key = inbound.payload or ""
+            return key if key.split(":", 1)[0] in self.registry.actions else None
+        match = _NUMBER_REPLY.match(turn.clean_text)
+        if match and turn.person.menu:
+            index = int(match.group(1)) - 1
+            if 0 <= index < len(turn.person.menu):
+                return turn.person.menu[index]
+        return None

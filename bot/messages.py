@@ -1,0 +1,85 @@
+"""The one message type the core understands, in and out.
+
+Channels (``webhooks/``, the console, the sandbox) turn whatever their provider sends into
+an :class:`InboundMessage`, and turn each :class:`OutboundMessage` back into what their
+provider expects. Nothing in ``bot/`` or ``nlu/`` ever sees a Telegram ``Update`` or a
+Twilio form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+
+
+class Channel(str, Enum):
+    """Where a message came from; decides rendering (buttons or numbered lines)."""
+
+    SMS = "sms"
+    TELEGRAM = "telegram"
+    CONSOLE = "console"
+    WEB = "web"
+
+    @property
+    def is_sms_like(self) -> bool:
+        """Channels that can only show plain text and bill per segment."""
+        return self is Channel.SMS
+
+
+class InboundKind(str, Enum):
+    TEXT = "text"  # a typed message
+    BUTTON = "button"  # a press on an option we offered; ``payload`` is the option key
+    START = "start"  # Telegram /start, or SMS JOIN; ``payload`` may hold a referral code
+    MEDIA = "media"  # picture, voice note, sticker...: we cannot read it
+    UNSUPPORTED = "unsupported"  # anything else a channel chose to pass on
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a person, already authenticated and normalised by its channel.
+
+    ``address`` is the channel's own way to reach the person (E.164 number, chat id). The
+    core never stores it: it is turned into a keyed pseudonym on arrival, and kept only in
+    memory for as long as it takes to reply.
+    """
+
+    channel: Channel
+    address: str
+    text: str = ""
+    kind: InboundKind = InboundKind.TEXT
+    payload: str | None = None
+    external_id: str | None = None  # provider's id (MessageSid, update_id) for de-duplication
+    language_hint: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+@dataclass(frozen=True)
+class ReplyOption:
+    """A choice offered to the person. ``key`` comes back as a BUTTON payload, or is
+    looked up from the number the person typed on SMS."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One reply. Channels decide how to show ``options`` (buttons or numbered lines)."""
+
+    text: str
+    options: tuple[ReplyOption, ...] = ()
+    #: The intent the reply answers, for metrics and ``haki ask`` (never the person's text).
+    intent: str | None = None
+    #: Set on replies that must go out even if the person has opted out (the STOP receipt).
+    ignore_opt_out: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An outbound message addressed to someone, for sending later through a channel API
+    (escalation notices, re-route news). Webhook replies do not need this."""
+
+    channel: Channel
+    address: str
+    message: OutboundMessage

@@ -1,0 +1,36 @@
+"""`haki db ...` and `haki keys ...`: schema and key maintenance."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+
+from bot.settings import get_settings
+from bot.storage import migrate
+from bot.storage.crypto import new_key
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--url", default=None, help="Database URL (default: HAKI_DATABASE_URL).")
+def db_upgrade(url: str | None) -> None:
+    """Apply every migration."""
+    migrate.upgrade(url or get_settings().database_url)
+    click.echo("database is at the newest schema")
+
+
+@click.group()
+def keys() -> None:
+    """Secrets: generate keys, rotate encrypted data."""
+
+
+@keys.command("new")
+@click.option("--kind", type=click.Choice(["fernet", "secret"]), default="fernet")
+def keys_new(kind: str) -> None:
+    """Print a new key (fernet: HAKI_ENCRYPTION_KEYS; secret: HAKI_SECRET_KEY)."""
+    click.echo(new_key() if kind == "fernet" else secrets.token_urlsafe(48))

@@ -1,0 +1,59 @@
+"""The conversation's own tables. Features (escalation, peers) keep theirs in their packages.
+
+What is *not* here matters as much: no phone number, no chat id, no message text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UTCDateTime, utcnow
+
+
+class Person(Base):
+    """Conversation state for one pseudonymous person on one channel."""
+
+    __tablename__ = "people"
+
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    #: Reply language; None until detected or chosen.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    #: True once the person picked a language with LANG: detection stops overriding it.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str | None] = mapped_column(String(32), default=None)
+    welcomed: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The step waiting for an answer (e.g. "confirm_delete") and its non-personal data.
+    pending_step: Mapped[str | None] = mapped_column(String(40), default=None)
+    pending_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Option keys of the last menu shown, so "2" means the second option.
+    menu: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: consent name -> ISO timestamp when given (POPIA s11: we must be able to prove it).
+    consents: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundReceipt(Base):
+    """One row per provider message id, so a redelivered webhook is answered once.
+
+    The provider id is stored keyed-hashed: our table should not be a lookup key into the
+    provider's own message logs. Rows older than two days are swept away.
+    """
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_hash", name="uq_inbound_receipts_channel_hash"),
+        Index("ix_inbound_receipts_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
