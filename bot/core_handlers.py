@@ -33,6 +33,8 @@ def main_menu(turn: Turn, prefix: str = "") -> Replies:
         topic = turn.topic(intent)
         if topic is not None:
             options.append(ReplyOption(key=f"intent:{intent}", label=topic.title))
+    for extra in turn.services.registry.menu_extras:
+        options.extend(extra(turn))
     text = (prefix + "\n\n" if prefix else "") + turn.text("menu_intro")
     turn.notes.setdefault("intent", "menu")
     return [turn.offer(text, options, intent="menu")]
@@ -72,9 +74,9 @@ def yes_or_no(turn: Turn, option_key: str | None) -> bool | None:
     """True/False when the person answered yes/no (button, number or word), else None."""
     if option_key in {"answer:yes", "answer:no"}:
         return option_key == "answer:yes"
-    command = match_command(turn)
-    if command and command[0] in {"yes", "no"} and not command[1]:
-        return command[0] == "yes"
+    word = _command_table(turn).get(turn.clean_text.strip(" .!?").upper())
+    if word and word[0] in {"yes", "no"}:
+        return word[0] == "yes"
     return None
 
 

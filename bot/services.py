@@ -50,12 +50,12 @@ class Services:
 
 
 #: Features that register handlers: "module" whose ``register(services)`` is called.
-FEATURES = ("bot.escalation", "bot.peers")
+FEATURES = ("bot.escalation", "bot.peers", "webhooks.outbound")
 
 
 def build_services(settings: Settings, *, database: Database | None = None,
                    nlu: NluService | None = None, content: ContentLibrary | None = None,
-                   features: tuple[str, ...] = FEATURES) -> Services:
+                   features: tuple[str, ...] | None = None) -> Services:
     """Wire everything together. Pass pre-built parts to share them (tests, `haki ask`)."""
     import importlib
 
@@ -73,7 +73,7 @@ def build_services(settings: Settings, *, database: Database | None = None,
         cipher=Cipher(settings.fernet_keys),
     )
     core_handlers.register(services.registry)
-    for name in features:
+    for name in FEATURES if features is None else features:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:
