@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.messages import OutboundMessage
+from bot.messages import OutboundMessage, ReplyOption
 from bot.turn import Turn
 
 Replies = list[OutboundMessage]
@@ -32,6 +32,12 @@ StartHook = Callable[[Turn, "str | None"], "Replies | None"]
 UrgentHook = Callable[[Turn, str], Replies]
 #: Deletes everything a feature holds about a pseudonym (DELETE really deletes).
 Eraser = Callable[[Turn], None]
+#: Options a feature appends to the main menu (peers' "Tell a friend").
+MenuExtra = Callable[[Turn], "list[ReplyOption]"]
+#: Looks at a typed message before the NLU (a referral code sent alone); None = not mine.
+TextHook = Callable[[Turn], "Replies | None"]
+#: Sees every handled turn before it commits (reach counts); must not send replies.
+TurnObserver = Callable[[Turn], None]
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,9 @@ class Registry:
     #: Extra command words (uppercase) -> command name, beyond content's translated words;
     #: for operational words that are the same in every language (ACK, DONE, JOIN).
     extra_command_words: dict[str, str] = field(default_factory=dict)
+    menu_extras: list[MenuExtra] = field(default_factory=list)
+    text_hooks: list[TextHook] = field(default_factory=list)
+    turn_observers: list[TurnObserver] = field(default_factory=list)
 
     def action(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
         def register(handler: ActionHandler) -> ActionHandler:

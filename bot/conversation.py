@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 import unicodedata
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ log = logging.getLogger("haki.conversation")
 #: The NLU never needs more than this; longer messages are cut (Twilio's cap is 1600).
 MAX_TEXT_FOR_NLU = 2000
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+#: Only when even the content library fails: plain, GSM-7, and still points to help.
+LAST_RESORT_REPLY = "Sorry, Haki could not answer just now. Please try again later. Danger now? Call 10111."
 _NUMBER_REPLY = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -71,7 +74,7 @@ class Conversation:
         started = time.perf_counter()
         settings = self.services.settings
         who = pseudonym(settings.secret_key, inbound.channel.value, inbound.address)
-        session = self.services.db._sessions()  # noqa: SLF001 - one transaction per turn
+        session = self.services.db.new_session()  # one transaction per turn
         try:
             if inbound.external_id and not self._first_delivery(session, inbound):
                 session.rollback()
@@ -82,6 +85,8 @@ class Conversation:
                         clean_text=clean_text(inbound.text), dry_run=dry_run)
             replies = self._route(turn)
             replies = [r for r in replies if r.text.strip()]
+            for observer in self.registry.turn_observers:
+                observer(turn)
             if not turn.notes.get("erased"):
                 person.last_seen = utcnow()
             if dry_run:
@@ -92,6 +97,9 @@ class Conversation:
             # Two deliveries of the same message raced; the other one answers.
             session.rollback()
             return TurnResult([], None, 0.0, False, settings.default_language, duplicate=True)
+        except Exception as error:  # noqa: BLE001 - a provider retries a 500 forever
+            session.rollback()
+            return self._apology(who, inbound, error)
         except BaseException:
             session.rollback()
             raise
@@ -119,6 +127,22 @@ class Conversation:
             urgent=bool(turn.notes.get("urgent")),
             language=turn.language,
         )
+
+    def _apology(self, who: str, inbound: InboundMessage, error: Exception) -> TurnResult:
+        """A bug must not become a webhook retry storm: say sorry, log where, not what."""
+        frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+        log.error("turn failed", extra={
+            "person": log_tag(who), "channel": inbound.channel.value,
+            "error": type(error).__name__,
+            "where": f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else "?",
+        })
+        language = self.services.settings.default_language
+        try:
+            text = self.services.content.text("not_understood", language)
+        except Exception:  # noqa: BLE001 - content itself is broken; still answer
+            text = LAST_RESORT_REPLY
+        return TurnResult([OutboundMessage(text=text, intent="out_of_scope")], "out_of_scope",
+                          0.0, False, language)
 
     # --- storage -------------------------------------------------------------------------
     def _first_delivery(self, session: Session, inbound: InboundMessage) -> bool:
@@ -191,6 +215,10 @@ class Conversation:
                                      first_contact)
         if not turn.clean_text or not any(ch.isalnum() for ch in turn.clean_text):
             return core.with_welcome(turn, core.empty_reply(turn), first_contact)
+        for hook in self.registry.text_hooks:
+            hooked = hook(turn)
+            if hooked is not None:
+                return core.with_welcome(turn, hooked, first_contact)
         return core.answer_text(turn, first_contact)
 
     def _picked_option(self, turn: Turn) -> str | None:

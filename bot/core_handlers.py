@@ -6,9 +6,14 @@ Features add theirs through the same :class:`~bot.actions.Registry`; see
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.actions import Registry, Replies
 from bot.messages import Channel, OutboundMessage, ReplyOption
 from bot.turn import Turn
+
+if TYPE_CHECKING:
+    from bot.content import Topic
 
 #: Intents answered with a system text rather than a topic.
 SOCIAL_TEXTS = {"greet": "greet", "thanks": "thanks", "goodbye": "goodbye"}
@@ -40,13 +45,13 @@ def main_menu(turn: Turn, prefix: str = "") -> Replies:
     return [turn.offer(text, options, intent="menu")]
 
 
-def language_menu(turn: Turn, prefix: str = "") -> Replies:
+def language_menu(turn: Turn, prefix: str = "", prompt_key: str = "language_prompt") -> Replies:
     options = [
         ReplyOption(key=f"lang:{code}",
                     label=turn.content.text(f"language_name_{code}", code, turn.jurisdiction))
         for code in turn.services.settings.language_codes
     ]
-    text = (prefix + "\n\n" if prefix else "") + turn.text("language_prompt")
+    text = (prefix + "\n\n" if prefix else "") + turn.text(prompt_key)
     turn.notes.setdefault("intent", "change_language")
     return [turn.offer(text, options, intent="change_language")]
 
@@ -206,28 +211,25 @@ def answer_intent(turn: Turn, intent: str) -> Replies:
     if topic is None or intent == "out_of_scope":
         turn.notes["intent"] = "out_of_scope" if topic is None else intent
         return [turn.offer(turn.text("not_understood"), [menu_option(turn)], intent="out_of_scope")]
-    return [topic_reply(turn, topic)]
+    return topic_reply(turn, topic)
 
 
-def topic_reply(turn: Turn, topic: object) -> OutboundMessage:
-    from bot.content import Topic
-
-    assert isinstance(topic, Topic)
+def topic_reply(turn: Turn, topic: Topic) -> Replies:
+    """The answer for the person's channel, with follow-ups; plus the language menu when
+    the answer had to fall back to English (a separate message, so an SMS answer stays
+    within its two segments)."""
     text = topic.sms if turn.inbound.channel is Channel.SMS else topic.full
-    if not topic.translated:
-        # "A missing translation falls back to English plus the language menu."
-        note = turn.text("fallback_language_note")
-        options = [ReplyOption(key=f"lang:{code}",
-                               label=turn.content.text(f"language_name_{code}", code, turn.jurisdiction))
-                   for code in turn.services.settings.language_codes]
-        return turn.offer(text + "\n\n" + note, options, intent=topic.intent)
     options = []
     for follow_up in topic.follow_ups:
         other = turn.topic(follow_up)
         if other is not None:
             options.append(ReplyOption(key=f"intent:{follow_up}", label=other.title))
     options.append(menu_option(turn))
-    return turn.offer(text, options, intent=topic.intent)
+    if topic.translated:
+        return [turn.offer(text, options, intent=topic.intent)]
+    answer = OutboundMessage(text=text, intent=topic.intent)
+    languages = language_menu(turn, prompt_key="fallback_language_note")
+    return [answer] + languages
 
 
 # --- commands -------------------------------------------------------------------------------

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     telegram_secret: str = ""
     telegram_api_url: str = "https://api.telegram.org"
     telegram_bot_username: str = ""
+    #: The SMS number as printed on posters and share messages ("31555", "082 555 0100");
+    #: empty = twilio_number.
+    sms_number_display: str = ""
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
 
     # --- rate limiting, queue, escalation ---------------------------------------------
@@ -85,8 +88,12 @@ class Settings(BaseSettings):
     queue: Literal["inprocess", "celery"] = "inprocess"
     ack_minutes: int = Field(default=10, ge=1)
     sweep_seconds: int = Field(default=60, ge=1)
+    #: A worker holds a notification it is sending this long; after that it is re-sent.
+    delivery_lease_seconds: int = Field(default=60, ge=2)
 
     # --- operations --------------------------------------------------------------------
+    #: Bearer token for the reach-statistics JSON endpoint; empty = endpoint disabled.
+    stats_token: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 

@@ -45,6 +45,10 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def new_session(self) -> Session:
+        """A bare session; the caller commits or rolls back (the conversation does both)."""
+        return self._sessions()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         session = self._sessions()

@@ -25,7 +25,8 @@ def test_first_hello_gets_the_welcome_with_privacy_notice_and_the_menu(person_on
     assert "DELETE" in replies[0].text and "STOP" in replies[0].text
     menu = replies[-1]
     assert menu.intent == "menu" and len(menu.options) >= 6
-    assert all(option.key.startswith("intent:") for option in menu.options)
+    topics = [o.key for o in menu.options if o.key.startswith("intent:")]
+    assert len(topics) >= 6 and topics[0] == "intent:rights_arrest"
 
 
 def test_the_welcome_comes_once(person_on, services) -> None:
@@ -97,6 +98,7 @@ def test_a_number_picks_the_option_shown_on_sms(person_on) -> None:
     person = person_on(Channel.SMS)
     menu = person.says("MENU")[-1]
     first = menu.options[0].key.removeprefix("intent:")
+    assert menu.options[0].key.startswith("intent:")
     assert intents(person.says("1"))[-1] == first
     follow_up = person.last[-1].options[0].key.removeprefix("intent:")
     assert intents(person.says("1."))[-1] == follow_up
@@ -255,3 +257,31 @@ def test_nothing_stored_contains_the_number_or_the_words(services_for, database_
             for row in connection.execute(sql(f"SELECT * FROM {table.name}")):
                 flat = " ".join(str(value) for value in row)
                 assert "27820009999" not in flat and "zebra" not in flat, table.name
+
+
+def test_a_bug_in_a_handler_becomes_an_apology_not_a_crash(person_on, services) -> None:
+    def broken(turn, argument):  # type: ignore[no-untyped-def]
+        raise RuntimeError("bug")
+
+    services.registry.actions["intent"] = broken
+    person = person_on(Channel.TELEGRAM)
+    replies = person.presses("intent:rights_bail")
+    assert [reply.text for reply in replies] == [services.content.text("not_understood", "en")]
+    # Nothing of the failed turn was kept, and the person can carry on.
+    assert person.says("MENU")[-1].intent == "menu"
+
+
+def test_a_missing_translation_falls_back_to_english_and_offers_languages(person_on, services,
+                                                                           monkeypatch) -> None:
+    english = services.content.topic("za", "rights_bail", "en")
+    untranslated = type(english)(**{**english.__dict__, "translated": False})
+    monkeypatch.setattr(services.content, "topic",
+                        lambda j, intent, language: untranslated if intent == "rights_bail"
+                        else type(services.content).topic(services.content, j, intent, language))
+    person = person_on(Channel.SMS)
+    person.says("LANG zu")
+    replies = person.says("how does bail work")
+    assert replies[0].text == english.sms
+    assert count_segments(render_sms(replies[0])).segments <= 2
+    assert replies[1].text == services.content.text("fallback_language_note", "zu")
+    assert [o.key for o in replies[1].options] == ["lang:en", "lang:zu", "lang:af"]

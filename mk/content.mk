@@ -1,0 +1,24 @@
+# Content and translations (owner: content). Included by the main Makefile, which defines
+# VENV, BIN (= $(VENV)/bin) and the $(BIN)/.installed target.
+#
+#   make locales        extract texts from content/ and the code -> locales/haki.pot,
+#                       merge into each language's .po (changed English = fuzzy),
+#                       compile the .mo files the service loads (fuzzy entries left out)
+#   make content-check  schema, sources, translations, SMS segments (CI runs this)
+
+LOCALES_DIR ?= locales
+CONTENT_LANGUAGES ?= en,zu,af
+
+.PHONY: locales content-check
+
+locales: $(BIN)/.installed
+	$(VENV)/bin/pybabel extract -F $(LOCALES_DIR)/babel.cfg -o $(LOCALES_DIR)/haki.pot \
+		--project=Haki --version=1 --copyright-holder="Haki contributors" \
+		--msgid-bugs-address="content@haki.invalid" --add-comments=TRANSLATORS: \
+		--sort-by-file --width=76 .
+	$(VENV)/bin/python -m bot.content.catalog_tool update --template $(LOCALES_DIR)/haki.pot \
+		--locales $(LOCALES_DIR) --languages $(CONTENT_LANGUAGES)
+	$(VENV)/bin/pybabel compile -d $(LOCALES_DIR) -D haki --statistics
+
+content-check: $(BIN)/.installed
+	$(VENV)/bin/haki content check
