@@ -1,0 +1,1 @@
+"""Haki test suite."""

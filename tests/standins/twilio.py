@@ -1,0 +1,165 @@
+"""A stand-in for Twilio's Programmable Messaging REST API (API version 2010-04-01).
+
+Speaks the real protocol: ``POST /2010-04-01/Accounts/<AccountSid>/Messages.json`` with a
+form body (To, From or MessagingServiceSid, Body, StatusCallback ...), HTTP Basic auth with
+the Account SID and auth token, answering ``201`` and a Message resource as Twilio does, or
+Twilio's error shape ``{"code": 21610, "message": ..., "more_info": ..., "status": 400}``.
+
+Point twilio-python at it: ``client.api.base_url = standin.url`` (or the settings
+``twilio_api_url=standin.url`` with ``twilio_account_sid`` / ``twilio_auth_token``).
+
+Failures you can script::
+
+    api.fail_next(2)                 # HTTP 500 (Twilio error 20500) for the next two calls
+    api.rate_limit_next()            # 429, Twilio error 20429
+    api.opt_out("+27820000001")      # 400 / 21610 "Attempt to send to unsubscribed recipient"
+    api.stop(); api.start()          # outage
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import threading
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import Any
+
+from tests.standins.server import RecordedRequest, Response, StandinServer
+
+DEFAULT_ACCOUNT_SID = "AC" + "0" * 24 + "5ca1ab1e"
+DEFAULT_AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+DEFAULT_NUMBER = "+27820009999"
+
+_MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-f]{32})/Messages\.json$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: GSM 03.38 basic set and extension, for the num_segments Twilio reports.
+_GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTU"
+           "VWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€")
+
+
+def twilio_error(status: int, code: int, message: str) -> dict[str, Any]:
+    return {"code": code, "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+
+
+def _segments(body: str) -> int:
+    if all(ch in _GSM for ch in body):
+        length = sum(2 if ch in "^{}\\[~]|€" else 1 for ch in body)
+        single, multi = 160, 153
+    else:
+        length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in body)
+        single, multi = 70, 67
+    if length <= single:
+        return 1
+    return -(-length // multi)
+
+
+class TwilioStandin(StandinServer):
+    name = "twilio"
+
+    def __init__(self, account_sid: str = DEFAULT_ACCOUNT_SID,
+                 auth_token: str = DEFAULT_AUTH_TOKEN, number: str = DEFAULT_NUMBER) -> None:
+        super().__init__()
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.number = number
+        self._opted_out: set[str] = set()
+        self._state_lock = threading.Lock()
+
+    # --- scripting ---------------------------------------------------------------------
+    def fail_next(self, times: int = 1, status: int = 500) -> None:
+        messages = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+        self.script(status, twilio_error(status, 20500, messages.get(status, "Error")), times)
+
+    def rate_limit_next(self, times: int = 1) -> None:
+        self.script(429, twilio_error(429, 20429, "Too Many Requests"), times)
+
+    def opt_out(self, number: str) -> None:
+        """The person texted STOP to our number: Twilio refuses sends with error 21610."""
+        with self._state_lock:
+            self._opted_out.add(number)
+
+    def opt_in(self, number: str) -> None:
+        with self._state_lock:
+            self._opted_out.discard(number)
+
+    # --- queries for tests ---------------------------------------------------------------
+    def sent_messages(self) -> list[dict[str, Any]]:
+        """The form of every accepted message (HTTP 201), oldest first."""
+        return [dict(request.params) for request in self.requests
+                if _MESSAGES_PATH.match(request.path) and request.status == 201]
+
+    # --- the protocol -------------------------------------------------------------------
+    def operation(self, request: RecordedRequest) -> str:
+        return "Messages" if _MESSAGES_PATH.match(request.path) else request.path
+
+    def answer(self, request: RecordedRequest) -> Response:
+        match = _MESSAGES_PATH.match(request.path)
+        if match is None:
+            return Response(404, twilio_error(404, 20404, f"The requested resource "
+                                                          f"{request.path} was not found"))
+        if not self._authorised(request, match.group("sid")):
+            return Response(401, twilio_error(401, 20003, "Authenticate"))
+        if request.method != "POST":
+            return Response(405, twilio_error(405, 20004, "Method not allowed"))
+        return self._create_message(request.params)
+
+    def _authorised(self, request: RecordedRequest, path_sid: str) -> bool:
+        header = request.header("Authorization") or ""
+        if not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except ValueError:
+            return False
+        return user == self.account_sid == path_sid and password == self.auth_token
+
+    def _create_message(self, form: dict[str, Any]) -> Response:
+        to = str(form.get("To", ""))
+        sender = str(form.get("From", ""))
+        body = str(form.get("Body", ""))
+        if not to:
+            return Response(400, twilio_error(400, 21604, "A 'To' phone number is required."))
+        if not _E164.match(to):
+            return Response(400, twilio_error(400, 21211, f"The 'To' number {to} is not a "
+                                                          f"valid phone number."))
+        if not sender and not form.get("MessagingServiceSid"):
+            return Response(400, twilio_error(400, 21603, "A 'From' or 'MessagingServiceSid' "
+                                                          "parameter is required to send a "
+                                                          "message."))
+        if not body and not form.get("MediaUrl"):
+            return Response(400, twilio_error(400, 21602, "Message body is required."))
+        if len(body) > 1600:
+            return Response(400, twilio_error(400, 21617, "The concatenated message body "
+                                                          "exceeds the 1600 character limit."))
+        with self._state_lock:
+            if to in self._opted_out:
+                return Response(400, twilio_error(400, 21610, "Attempt to send to "
+                                                              "unsubscribed recipient"))
+        sid = "SM" + secrets.token_hex(16)
+        now = format_datetime(datetime.now(timezone.utc), usegmt=False)
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
+        return Response(201, {
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "body": body,
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": sender or None,
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "num_media": "1" if form.get("MediaUrl") else "0",
+            "num_segments": str(_segments(body)),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued" if form.get("MessagingServiceSid") is None else "accepted",
+            "subresource_uris": {"media": f"{uri}/Media.json"},
+            "to": to,
+            "uri": f"{uri}.json",
+        })

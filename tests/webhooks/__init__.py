@@ -1,0 +1,1 @@
+"""Tests for webhooks/ (channels, outbound senders, sandbox, CLI)."""

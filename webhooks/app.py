@@ -1,0 +1,110 @@
+"""The Flask application: channels as blueprints, one set of services per process."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from bot.messages import Channel
+from bot.services import Services, build_services
+from bot.settings import Settings, get_settings
+from webhooks.outbound import BackgroundReplies, quiet_client_loggers
+from webhooks.pipeline import Pipeline, log_failure
+from webhooks.ratelimit import RateLimiter, build_rate_limiter
+
+log = logging.getLogger("haki.webhooks")
+
+#: Blueprints other features add, imported when their module exists:
+#: webhooks/ops.py (/healthz /readyz /metrics), webhooks/peers_api.py.
+OPTIONAL_BLUEPRINTS = ("webhooks.ops:blueprint", "webhooks.peers_api:blueprint")
+
+
+@dataclass
+class HakiState:
+    """What the views need, hung on the app as ``app.haki``."""
+
+    services: Services
+    pipeline: Pipeline
+    limiter: RateLimiter
+    #: Sends Telegram replies that do not fit in the webhook response; None without a token.
+    background: BackgroundReplies | None
+
+
+class Haki(Flask):
+    haki: HakiState
+
+
+def build_app(settings: Settings | None = None, services: Services | None = None,
+              *, limiter: RateLimiter | None = None) -> Haki:
+    if services is None:
+        services = build_services(settings or get_settings())
+    settings = services.settings
+    quiet_client_loggers()
+
+    app = Haki(__name__)
+    # Werkzeug answers 413 before reading a body larger than this (providers never send one).
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    if limiter is None:
+        limiter = build_rate_limiter(settings.redis_url, settings.rate_limit_messages,
+                                     settings.rate_limit_window_seconds)
+        services.closers.append(limiter.close)
+    sender = services.senders.get(Channel.TELEGRAM)
+    background = BackgroundReplies(sender) if sender is not None else None
+    if background is not None:
+        services.closers.append(background.close)
+    app.haki = HakiState(services, Pipeline(services, limiter), limiter, background)
+
+    from webhooks import telegram, twilio_sms
+
+    app.register_blueprint(twilio_sms.blueprint)
+    app.register_blueprint(telegram.blueprint)
+    if settings.sandbox:
+        from webhooks import web
+
+        if settings.environment == "production":
+            log.warning("HAKI_SANDBOX is on in production: the chat page at / is public")
+        app.register_blueprint(web.blueprint)
+    for target in OPTIONAL_BLUEPRINTS:
+        blueprint = _optional(target)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+
+    _error_handlers(app)
+    return app
+
+
+def _optional(target: str) -> object | None:
+    module_name, attribute = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name == module_name:
+            return None  # that feature is not in this build
+        raise
+    return getattr(module, attribute)
+
+
+def _error_handlers(app: Haki) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+        # Only the size: the body is never read, let alone logged.
+        log.warning("request body too large, refused",
+                    extra={"path": request.path, "bytes": request.content_length,
+                           "limit": app.config["MAX_CONTENT_LENGTH"]})
+        return "request body too large\n", 413
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response | HTTPException:
+        if isinstance(error, HTTPException):
+            return error
+        log_failure(request.path, error)
+        if request.path.startswith("/webhooks/"):
+            return Response("", status=200)  # providers retry anything else
+        return Response("internal error\n", status=500, mimetype="text/plain")

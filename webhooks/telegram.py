@@ -1,0 +1,191 @@
+"""Telegram: ``POST /webhooks/telegram``.
+
+1. ``X-Telegram-Bot-Api-Secret-Token`` must equal ``HAKI_TELEGRAM_SECRET`` (compared with
+   ``hmac.compare_digest``); wrong, missing, or no secret configured -> 403.
+2. The body is parsed with python-telegram-bot's ``Update.de_json``.
+3. Only private chats are answered. Text is TEXT (``/start <payload>`` is START with the
+   payload: referral codes arrive this way; other ``/commands`` become their command word),
+   button presses are BUTTON (payload = callback_data, which is always an option key we
+   sent), pictures, stickers, voice notes ... are MEDIA (a caption is answered as text).
+   Edited messages, channel posts, group chats, membership changes and anything else are
+   acknowledged with 200 and no reply.
+4. ``external_id`` is the update_id: the core's unique receipt de-duplicates redeliveries.
+5. Replies: one Bot API call fits in the webhook response itself (Telegram performs it);
+   when a turn needs more (several messages, or a message plus answering the button
+   press), the extra messages go through the Bot API (``webhooks.outbound``), paced.
+
+Every outcome after the secret check is 200: Telegram redelivers on errors and holds back
+all later updates for the bot until it gets one.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from telegram import Update
+from werkzeug.exceptions import HTTPException
+
+from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
+from bot.render import render_telegram
+from webhooks.pipeline import log_failure
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from webhooks.app import Haki
+
+log = logging.getLogger("haki.webhooks.telegram")
+blueprint = Blueprint("telegram", __name__)
+
+#: The updates we ask for in setWebhook. Everything else is ignored even if it arrives.
+ALLOWED_UPDATES = ["message", "callback_query"]
+#: Deep-link payloads are at most 64 characters of A-Z, a-z, 0-9, _ and -.
+START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
+#: Message contents we cannot read; a message carrying one is MEDIA.
+MEDIA_FIELDS = ("photo", "sticker", "voice", "video", "video_note", "audio", "document",
+                "animation", "location", "venue", "contact", "poll", "dice", "story")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What an update means for us. ``inbound`` None: acknowledge and say nothing."""
+
+    inbound: InboundMessage | None
+    chat_id: str | None = None
+    callback_query_id: str | None = None
+    ignored: str | None = None  # why, for the log (a category, never content)
+
+
+def secret_valid(settings: Settings) -> bool:
+    expected = settings.telegram_secret
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _language_hint(user: Any, settings: Settings) -> str | None:
+    code = (getattr(user, "language_code", None) or "")[:2].lower()
+    return code if code in settings.language_codes else None
+
+
+def parse_update(update: Update, settings: Settings) -> Parsed:
+    external_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        chat = query.message.chat if query.message is not None else None
+        if chat is not None and chat.type != "private":
+            return Parsed(None, callback_query_id=query.id, ignored="group_callback")
+        address = str(chat.id if chat is not None else query.from_user.id)
+        if not query.data:
+            return Parsed(None, address, query.id, ignored="callback_without_data")
+        return Parsed(InboundMessage(channel=Channel.TELEGRAM, address=address,
+                                     kind=InboundKind.BUTTON, payload=query.data,
+                                     external_id=external_id,
+                                     language_hint=_language_hint(query.from_user, settings)),
+                      address, query.id)
+
+    message = update.message
+    if message is None:
+        if update.edited_message is not None:
+            return Parsed(None, ignored="edited_message")
+        if update.channel_post is not None or update.edited_channel_post is not None:
+            return Parsed(None, ignored="channel_post")
+        return Parsed(None, ignored="other_update")
+    if message.chat.type != "private":
+        return Parsed(None, ignored="group_chat")
+    if message.from_user is not None and message.from_user.is_bot:
+        return Parsed(None, ignored="from_bot")
+    address = str(message.chat.id)
+    hint = _language_hint(message.from_user, settings)
+
+    def inbound(**fields: Any) -> Parsed:
+        return Parsed(InboundMessage(channel=Channel.TELEGRAM, address=address,
+                                     external_id=external_id, language_hint=hint, **fields),
+                      address)
+
+    if message.text is not None:
+        command = _COMMAND.match(message.text.strip())
+        if command is not None:
+            name, argument = command.group(1).lower(), (command.group(2) or "").strip()
+            if name == "start":
+                payload = argument if START_PAYLOAD.match(argument) else None
+                return inbound(kind=InboundKind.START, payload=payload)
+            # /menu, /help, /stop, /delete ... are the command words without the slash.
+            return inbound(text=f"{name} {argument}".strip())
+        return inbound(text=message.text)
+    if message.caption:
+        return inbound(text=message.caption)
+    if any(getattr(message, name, None) for name in MEDIA_FIELDS):
+        return inbound(kind=InboundKind.MEDIA)
+    # Service messages (pinned, new members ...) say nothing to answer.
+    return Parsed(None, ignored="service_message")
+
+
+def send_message_call(chat_id: str, reply: OutboundMessage) -> dict[str, Any]:
+    text, rows = render_telegram(reply)
+    call: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": text}
+    if rows:
+        call["reply_markup"] = {"inline_keyboard": [
+            [{"text": label, "callback_data": key} for label, key in row] for row in rows]}
+    return call
+
+
+def merged(replies: list[OutboundMessage]) -> OutboundMessage:
+    """Several replies as one message (only when no Bot API sender is configured)."""
+    options = tuple(option for reply in replies for option in reply.options)
+    return OutboundMessage(text="\n\n".join(reply.text.strip() for reply in replies),
+                           options=options, intent=replies[-1].intent)
+
+
+def respond(app: Haki, parsed: Parsed, replies: list[OutboundMessage]) -> Response:
+    """Put one Bot API call in the webhook response; send the rest through the API."""
+    calls: list[dict[str, Any]] = []
+    if parsed.callback_query_id:
+        calls.append({"method": "answerCallbackQuery",
+                      "callback_query_id": parsed.callback_query_id})
+    replies = [reply for reply in replies if reply.text.strip()]
+    if replies and parsed.chat_id:
+        if len(calls) + len(replies) > 1 and app.haki.background is not None:
+            app.haki.background.submit(parsed.chat_id, replies)
+        else:
+            if len(replies) > 1:
+                replies = [merged(replies)]
+            calls = [send_message_call(parsed.chat_id, replies[0])]  # the press shows a reply
+    if not calls:
+        return Response("", status=200)
+    return jsonify(calls[0])
+
+
+@blueprint.post("/webhooks/telegram")
+def webhook() -> Response:
+    app: Haki = current_app  # type: ignore[assignment]
+    settings = app.haki.services.settings
+    started = time.perf_counter()
+    if not secret_valid(settings):
+        log.warning("telegram secret token missing or wrong", extra={"channel": "telegram"})
+        return Response("forbidden", status=403, mimetype="text/plain")
+    try:
+        data = request.get_json(force=True, silent=True)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            log.warning("telegram body is not an update", extra={"channel": "telegram"})
+            return Response("", status=200)
+        parsed = parse_update(Update.de_json(data, None), settings)
+        if parsed.inbound is None:
+            log.info("telegram update ignored", extra={"reason": parsed.ignored})
+            return respond(app, parsed, [])
+        return respond(app, parsed, app.haki.pipeline.handle(parsed.inbound))
+    except HTTPException:
+        raise  # 413 for an oversized body: answered by the app's handler
+    except Exception as error:  # noqa: BLE001 - never a 5xx to Telegram
+        log_failure("telegram", error, started)
+        return Response("", status=200)
+    finally:
+        app.haki.services.metrics.webhook_latency.labels("telegram").observe(
+            time.perf_counter() - started)

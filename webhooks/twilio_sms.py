@@ -1,0 +1,191 @@
+"""Twilio SMS: ``POST /webhooks/twilio/sms`` (messages) and ``/webhooks/twilio/status``.
+
+Order of business for a message, each step before anything later sees the request:
+1. the signature (``X-Twilio-Signature``, twilio's RequestValidator) over the *public* URL
+   (``HAKI_PUBLIC_URL`` + path: correct behind a TLS-terminating proxy, where the URL Flask
+   sees is http://internal-host) -> 403 when missing or forged;
+2. the location fields Twilio adds (FromCity, FromZip, ToState ...) are dropped;
+3. the form becomes an InboundMessage (external_id = MessageSid: the core de-duplicates);
+4. opt-out keywords are aligned with Twilio's own handling (see ``opt_out_keyword``);
+5. the replies go back as TwiML, one <Message> per reply, each rendered by
+   ``bot.render.render_sms``: GSM-7 look-alikes replaced, ≤ 1,600 characters, and an answer
+   never longer than two segments.
+
+Twilio retries on non-2xx and alerts on errors, so after the signature check every outcome
+is 200 with TwiML (empty when there is nothing to say).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, Response, current_app, request
+from twilio.request_validator import RequestValidator, get_signature_algorithm
+from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+
+from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
+from bot.render import render_sms
+from bot.sms_encoding import MAX_SMS_CHARS
+from webhooks.outbound import mark_sms_opted_out
+from webhooks.pipeline import log_failure
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from webhooks.app import Haki
+
+log = logging.getLogger("haki.webhooks.sms")
+blueprint = Blueprint("twilio_sms", __name__)
+
+#: Where the sender and our number are, as Twilio guesses it from the number. We never need
+#: it, and a person's town is exactly what must not end up in a log or a crash report.
+LOCATION_FIELDS = frozenset({
+    "FromCity", "FromState", "FromZip", "FromCountry",
+    "ToCity", "ToState", "ToZip", "ToCountry",
+    "Latitude", "Longitude", "Address", "Label",
+})
+
+#: Twilio's default opt-out keywords on long codes (Advanced Opt-Out uses the same lists):
+#: https://help.twilio.com/articles/223134027. A message that is exactly one of these
+#: changes the person's status *at Twilio*, whatever we do, so we mirror it.
+TWILIO_OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
+                            "REVOKE", "OPTOUT"})
+TWILIO_OPT_IN = frozenset({"START", "YES", "UNSTOP"})
+TWILIO_HELP = frozenset({"HELP", "INFO"})
+
+
+def opt_out_keyword(form: MultiDict[str, str], body: str) -> str | None:
+    """"STOP", "START" or "HELP" when Twilio treats this message as that keyword.
+
+    With Advanced Opt-Out Twilio tells us in ``OptOutType``; without it we match Twilio's
+    default lists ourselves. The core then runs its own STOP/START/HELP command, so our
+    state agrees with Twilio's. Words in other languages (YIMA, QALA, USIZO ...) are not
+    Twilio keywords: the core's command words handle them, and Twilio does not interfere.
+    """
+    declared = (form.get("OptOutType") or "").strip().upper()
+    if declared in {"STOP", "START", "HELP"}:
+        return declared
+    word = body.strip().upper().rstrip(".!")
+    if word in TWILIO_OPT_OUT:
+        return "STOP"
+    if word in TWILIO_HELP:
+        return "HELP"
+    if word in TWILIO_OPT_IN and word != "YES":
+        # "YES" re-subscribes at Twilio only after an opt-out; for us it also answers
+        # questions ("delete everything? YES"), so we leave it to the core.
+        return "START"
+    return None
+
+
+def public_url(settings: Settings) -> str:
+    """The URL Twilio signed: the public base plus the path and query Flask received."""
+    query = request.query_string.decode("latin-1")
+    return settings.public_url.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+def signature_valid(settings: Settings) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not settings.twilio_auth_token:
+        return False  # fail closed: no token configured means nothing can be verified
+    algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
+    try:
+        return bool(RequestValidator(settings.twilio_auth_token).validate(
+            public_url(settings), request.form, signature, algorithm=algorithm))
+    except ValueError:
+        return False
+
+
+def without_location(form: MultiDict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in form.items() if key not in LOCATION_FIELDS}
+
+
+def parse_message(fields: dict[str, str]) -> InboundMessage | None:
+    """The form (location already removed) as an InboundMessage; None if unusable."""
+    sender = fields.get("From", "").strip()
+    sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
+    if not sender or not sid:
+        return None
+    body = fields.get("Body", "")
+    if len(body) > MAX_SMS_CHARS:
+        # Twilio caps inbound bodies at 1,600 characters; anything longer is not from it.
+        body = body[:MAX_SMS_CHARS]
+    try:
+        media = int(fields.get("NumMedia", "0") or 0)
+    except ValueError:
+        media = 0
+    keyword = opt_out_keyword(MultiDict(fields), body)
+    if keyword:
+        return InboundMessage(channel=Channel.SMS, address=sender, text=keyword,
+                              external_id=sid)
+    if media and not body.strip():
+        return InboundMessage(channel=Channel.SMS, address=sender, kind=InboundKind.MEDIA,
+                              external_id=sid)
+    return InboundMessage(channel=Channel.SMS, address=sender, text=body, external_id=sid)
+
+
+def twiml(replies: list[OutboundMessage]) -> Response:
+    response = MessagingResponse()
+    for reply in replies:
+        body = render_sms(reply)
+        if body.strip():
+            response.message(body)
+    return Response(str(response), status=200, mimetype="application/xml")
+
+
+@blueprint.post("/webhooks/twilio/sms")
+def sms() -> Response:
+    app: Haki = current_app  # type: ignore[assignment]
+    settings = app.haki.services.settings
+    started = time.perf_counter()
+    if not signature_valid(settings):
+        log.warning("twilio signature missing or invalid", extra={"channel": "sms"})
+        return Response("forbidden", status=403, mimetype="text/plain")
+    fields = without_location(request.form)
+    try:
+        inbound = parse_message(fields)
+        if inbound is None:
+            log.warning("twilio form without From or MessageSid", extra={"channel": "sms"})
+            return twiml([])
+        replies = app.haki.pipeline.handle(inbound)
+        if fields.get("OptOutType", "").upper() == "STOP":
+            # Twilio has already confirmed the opt-out and blocks anything we send now.
+            replies = []
+        return twiml(replies)
+    except HTTPException:
+        raise
+    except Exception as error:  # noqa: BLE001 - never a 5xx to Twilio (it retries)
+        log_failure("twilio_sms", error, started)
+        return twiml([])
+    finally:
+        app.haki.services.metrics.webhook_latency.labels("sms").observe(
+            time.perf_counter() - started)
+
+
+#: Delivery states Twilio reports on the status callback.
+FINAL_FAILURES = {"failed", "undelivered"}
+
+
+@blueprint.post("/webhooks/twilio/status")
+def status() -> Response:
+    """Twilio's status callback for messages we sent. We keep nothing of it but counts,
+    except error 21610 (the person opted out at Twilio), which we record on their row."""
+    app: Haki = current_app  # type: ignore[assignment]
+    settings = app.haki.services.settings
+    started = time.perf_counter()
+    if not signature_valid(settings):
+        log.warning("twilio signature missing or invalid", extra={"channel": "sms-status"})
+        return Response("forbidden", status=403, mimetype="text/plain")
+    fields = without_location(request.form)
+    try:
+        state = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").lower()
+        error_code = fields.get("ErrorCode", "")
+        if error_code == "21610" and fields.get("To"):
+            mark_sms_opted_out(app.haki.services, fields["To"])
+        if state in FINAL_FAILURES:
+            log.info("sms not delivered", extra={"status": state, "error_code": error_code})
+    except Exception as error:  # noqa: BLE001
+        log_failure("twilio_status", error, started)
+    return Response("", status=204)
