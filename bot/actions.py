@@ -23,7 +23,8 @@ ActionHandler = Callable[[Turn, str], Replies]
 #: None means "this was not an answer to my question": the step is dropped and the
 #: message is handled as a fresh one (people change their mind mid-flow).
 StepHandler = Callable[[Turn, "str | None"], "Replies | None"]
-CommandHandler = Callable[[Turn, str], Replies]
+#: A command may decline (return None), and the message is then read as ordinary text.
+CommandHandler = Callable[[Turn, str], "Replies | None"]
 IntentHandler = Callable[[Turn], Replies]
 #: Called for START messages (Telegram /start, SMS JOIN) with the payload; may return
 #: replies that replace the default welcome, or None.

@@ -72,39 +72,17 @@ class Conversation:
                     assume_welcomed: bool = False) -> TurnResult:
         """Handle one message. ``dry_run`` rolls everything back (used by `haki ask`)."""
         started = time.perf_counter()
-        settings = self.services.settings
-        who = pseudonym(settings.secret_key, inbound.channel.value, inbound.address)
-        session = self.services.db.new_session()  # one transaction per turn
-        try:
-            if inbound.external_id and not self._first_delivery(session, inbound):
-                session.rollback()
-                log.info("duplicate delivery ignored", extra={"channel": inbound.channel.value})
-                return TurnResult([], None, 0.0, False, settings.default_language, duplicate=True)
-            person = self._load_person(session, who, inbound, assume_welcomed)
-            turn = Turn(inbound=inbound, person=person, session=session, services=self.services,
-                        clean_text=clean_text(inbound.text), dry_run=dry_run)
-            replies = self._route(turn)
-            replies = [r for r in replies if r.text.strip()]
-            for observer in self.registry.turn_observers:
-                observer(turn)
-            if not turn.notes.get("erased"):
-                person.last_seen = utcnow()
-            if dry_run:
-                session.rollback()
-            else:
-                session.commit()
-        except IntegrityError:
-            # Two deliveries of the same message raced; the other one answers.
-            session.rollback()
-            return TurnResult([], None, 0.0, False, settings.default_language, duplicate=True)
-        except Exception as error:  # noqa: BLE001 - a provider retries a 500 forever
-            session.rollback()
-            return self._apology(who, inbound, error)
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        who = pseudonym(self.services.settings.secret_key, inbound.channel.value, inbound.address)
+        outcome = self._attempt(inbound, who, dry_run, assume_welcomed)
+        if outcome is None:
+            # Lost a race that was not a duplicate (two first messages creating the same
+            # person at once): the other turn has committed, so this one can now succeed.
+            outcome = self._attempt(inbound, who, dry_run, assume_welcomed)
+        if outcome is None:
+            return self._apology(who, inbound, RuntimeError("turn conflicted twice"))
+        if isinstance(outcome, TurnResult):
+            return outcome
+        turn, replies = outcome
         for callback in turn.after_commit:
             callback()
         parse = turn.parse
@@ -128,6 +106,57 @@ class Conversation:
             language=turn.language,
         )
 
+    def _attempt(self, inbound: InboundMessage, who: str, dry_run: bool,
+                 assume_welcomed: bool) -> tuple[Turn, Replies] | TurnResult | None:
+        """One try at a turn in one transaction: the turn and its replies when it committed,
+        a finished result (duplicate, apology), or None when a unique constraint said no
+        for a reason other than a duplicate delivery."""
+        session = self.services.db.new_session()
+        # Writes wait for the commit. On SQLite the write lock is then held for a moment,
+        # not for the whole turn (NLU included), so concurrent webhooks do not queue behind
+        # each other. Code that needs an id mid-turn calls session.flush() itself.
+        session.autoflush = False
+        try:
+            if inbound.external_id:
+                if self._already_handled(session, inbound):
+                    session.rollback()
+                    return self._duplicate(inbound)
+                session.add(InboundReceipt(channel=inbound.channel.value,
+                                           external_hash=self._receipt_hash(inbound)))
+            person = self._load_person(session, who, inbound, assume_welcomed)
+            turn = Turn(inbound=inbound, person=person, session=session, services=self.services,
+                        clean_text=clean_text(inbound.text), dry_run=dry_run)
+            replies = [r for r in self._route(turn) if r.text.strip()]
+            for observer in self.registry.turn_observers:
+                observer(turn)
+            if not turn.notes.get("erased"):
+                person.last_seen = utcnow()
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+            return turn, replies
+        except IntegrityError:
+            session.rollback()
+            if inbound.external_id:
+                with self.services.db.session() as fresh:
+                    if self._already_handled(fresh, inbound):
+                        return self._duplicate(inbound)  # the twin delivery won the race
+            return None
+        except Exception as error:  # noqa: BLE001 - a provider retries a 500 forever
+            session.rollback()
+            return self._apology(who, inbound, error)
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _duplicate(self, inbound: InboundMessage) -> TurnResult:
+        log.info("duplicate delivery ignored", extra={"channel": inbound.channel.value})
+        return TurnResult([], None, 0.0, False, self.services.settings.default_language,
+                          duplicate=True)
+
     def _apology(self, who: str, inbound: InboundMessage, error: Exception) -> TurnResult:
         """A bug must not become a webhook retry storm: say sorry, log where, not what."""
         frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
@@ -145,19 +174,15 @@ class Conversation:
                           0.0, False, language)
 
     # --- storage -------------------------------------------------------------------------
-    def _first_delivery(self, session: Session, inbound: InboundMessage) -> bool:
-        """Claim this provider id; False if another delivery already claimed it."""
-        digest = keyed_hash(self.services.settings.secret_key, "inbound", inbound.external_id or "")
-        channel = inbound.channel.value
-        exists = session.scalar(
-            select(InboundReceipt.id).where(InboundReceipt.channel == channel,
-                                            InboundReceipt.external_hash == digest)
-        )
-        if exists is not None:
-            return False
-        session.add(InboundReceipt(channel=channel, external_hash=digest))
-        session.flush()  # on PostgreSQL a racing twin now waits here, then fails the insert
-        return True
+    def _receipt_hash(self, inbound: InboundMessage) -> str:
+        return keyed_hash(self.services.settings.secret_key, "inbound", inbound.external_id or "")
+
+    def _already_handled(self, session: Session, inbound: InboundMessage) -> bool:
+        """Whether a delivery of this provider message id has already been answered."""
+        return session.scalar(
+            select(InboundReceipt.id).where(InboundReceipt.channel == inbound.channel.value,
+                                            InboundReceipt.external_hash == self._receipt_hash(inbound))
+        ) is not None
 
     def _load_person(self, session: Session, who: str, inbound: InboundMessage,
                      assume_welcomed: bool) -> Person:
@@ -194,7 +219,7 @@ class Conversation:
 
         if person.opted_out:
             if command and self.registry.commands[command[0]].allowed_when_opted_out:
-                return self.registry.commands[command[0]].handler(turn, command[1])
+                return self.registry.commands[command[0]].handler(turn, command[1]) or []
             if person.pending_step == "confirm_delete":
                 return core.run_step(turn, option_key) or []
             return []  # they asked us to stop; silence is the respectful answer
@@ -211,8 +236,9 @@ class Conversation:
             return core.main_menu(turn)
         if command:
             name, argument = command
-            return core.with_welcome(turn, self.registry.commands[name].handler(turn, argument),
-                                     first_contact)
+            handled = self.registry.commands[name].handler(turn, argument)
+            if handled is not None:  # None: "not for me", e.g. DONE from someone not a responder
+                return core.with_welcome(turn, handled, first_contact)
         if not turn.clean_text or not any(ch.isalnum() for ch in turn.clean_text):
             return core.with_welcome(turn, core.empty_reply(turn), first_contact)
         for hook in self.registry.text_hooks:

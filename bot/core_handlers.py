@@ -336,6 +336,5 @@ def _answer_chosen(turn: Turn, intent: str) -> Replies:
 
 def _run_command_option(turn: Turn, name: str) -> Replies:
     command = turn.services.registry.commands.get(name)
-    if command is None:
-        return main_menu(turn)
-    return command.handler(turn, "")
+    replies = command.handler(turn, "") if command else None
+    return replies if replies is not None else main_menu(turn)

@@ -34,3 +34,12 @@ def keys() -> None:
 def keys_new(kind: str) -> None:
     """Print a new key (fernet: HAKI_ENCRYPTION_KEYS; secret: HAKI_SECRET_KEY)."""
     click.echo(new_key() if kind == "fernet" else secrets.token_urlsafe(48))
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt stored data under the first key of HAKI_ENCRYPTION_KEYS (then the old
+    key can be removed from the list)."""
+    from bot.escalation.cli import rotate_encrypted_data
+
+    click.echo(f"re-encrypted {rotate_encrypted_data()} values under the primary key")

@@ -1,0 +1,173 @@
+"""Escalation tables: responders, cases and their audit trail, the notification outbox,
+and anonymous reports.
+
+What is *not* here: no phone number or chat id in the clear (contacts are Fernet tokens,
+lookups use keyed pseudonyms), no message text except the one consented summary line and
+the responder's closing note, both encrypted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UTCDateTime, utcnow
+
+# Responder kinds the person can choose between (the registry holds both).
+LIAISON = "liaison"
+PARALEGAL = "paralegal"
+RESPONDER_KINDS = (PARALEGAL, LIAISON)
+
+# Case states, in the order a case normally goes through them.
+ASSIGNED = "assigned"  # a responder is chosen and a notification is queued
+UNASSIGNED = "unassigned"  # nobody on duty matched; the sweep keeps trying
+ACKNOWLEDGED = "acknowledged"
+CLOSED = "closed"
+WITHDRAWN = "withdrawn"  # the person deleted their data; only the anonymised row is left
+OPEN_STATES = (ASSIGNED, UNASSIGNED)
+
+# Notification states: pending -> sending -> sent, or cancelled / failed.
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+CANCELLED = "cancelled"
+FAILED = "failed"
+
+# Who a notification goes to.
+TO_RESPONDER = "responder"
+TO_PERSON = "person"
+
+
+class Responder(Base):
+    """A police liaison officer or civil-society paralegal a programme has listed.
+
+    ⚠ There is no formal SAPS "nodal officer": this is a programme's own list of people
+    who agreed to receive cases (see docs/escalation.md).
+    """
+
+    __tablename__ = "responders"
+    __table_args__ = (
+        UniqueConstraint("channel", "pseudonym", name="uq_responders_channel_pseudonym"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80))
+    organisation: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: Region ids (content/common/escalation.yml) or ["all"] for a national backup.
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    channel: Mapped[str] = mapped_column(String(16))
+    #: Fernet token of the chat id or phone number: we must send to it, so we keep it.
+    address_encrypted: Mapped[str] = mapped_column(Text)
+    #: pseudonym(secret, channel, address): recognises the responder's ACK/DONE.
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Round-robin: the least recently assigned equal responder goes next.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Case(Base):
+    """One consented escalation. Personal parts (pseudonym, summary, contact, note) are
+    wiped on DELETE and, for the contact, after the case closes plus a grace period."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_pseudonym", "pseudonym"),
+        Index("ix_cases_status_deadline", "status", "ack_deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(8), unique=True)
+    #: The person's pseudonym; None once they deleted their data.
+    pseudonym: Mapped[str | None] = mapped_column(String(64), default=None)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(8))  # "urgent" or "normal"
+    responder_kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=ASSIGNED)
+    callback_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    #: The person's reply address (Fernet), to tell them "acknowledged"/"closed".
+    contact_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    close_note_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    responder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responders.id", ondelete="SET NULL"), default=None)
+    #: Responders already tried in this routing round (ids), so a re-route moves on.
+    tried_responders: Mapped[list[int]] = mapped_column(JSON, default=list)
+    route_count: Mapped[int] = mapped_column(Integer, default=0)
+    ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: When the stored contact must be gone (closed + grace).
+    contact_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class CaseEvent(Base):
+    """The audit trail: one row per transition. ``detail`` never holds personal text."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    event: Mapped[str] = mapped_column(String(24))
+    #: "person", "system", "operator" or "responder"
+    actor: Mapped[str] = mapped_column(String(16))
+    responder_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    detail: Mapped[str] = mapped_column(String(80), default="")
+
+
+class Notification(Base):
+    """The outbox: written in the same transaction as the change it announces.
+
+    The text is *not* stored: it is built at send time from the case (decrypting what it
+    needs), so a notification row holds no personal data and DELETE needs no second copy.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_notifications_idempotency_key"),
+        Index("ix_notifications_status_due", "status", "next_attempt_at"),
+        Index("ix_notifications_case_id", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(80))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(16))  # TO_RESPONDER or TO_PERSON
+    responder_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When it was last handed to a queue; the sweep re-queues rows stuck longer.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: A worker holds a "sending" row until this time; after it, the row is stale.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    provider_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    last_error: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AnonymousReport(Base):
+    """"Record it anonymously": category, region and month only. No pseudonym, no time."""
+
+    __tablename__ = "anonymous_reports"
+    __table_args__ = (Index("ix_anonymous_reports_month", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(32))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-11"

@@ -1,0 +1,99 @@
+"""The periodic sweep: the safety net under every queue.
+
+Every HAKI_SWEEP_SECONDS (Celery beat, or the in-process sweeper thread, or
+`haki worker sweep` from cron) it:
+
+1. re-routes assigned cases whose acknowledgement deadline has passed, and retries
+   unassigned ones (someone may have come on duty);
+2. removes personal parts of closed cases past their grace period;
+3. re-queues notifications that are due but not moving: pending rows nobody queued
+   (Redis was down), and ``sending`` rows whose worker died (lease ran out).
+
+Running two sweeps at once is safe: rows are claimed with ``SKIP LOCKED`` on PostgreSQL,
+and delivery itself is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, or_, select, update
+
+from bot.escalation.cases import expire_closed, reroute_case, route_case
+from bot.escalation.models import ASSIGNED, PENDING, SENDING, UNASSIGNED, Case, Notification
+from bot.escalation.outbox import ids
+from bot.storage.base import utcnow
+
+if TYPE_CHECKING:
+    from bot.escalation.queues import NotificationQueue
+    from bot.services import Services
+
+log = logging.getLogger("haki.escalation.sweep")
+#: Re-route and re-queue at most this many rows per run (the next run takes the rest).
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    rerouted: int
+    assigned: int
+    expired: int
+    requeued: int
+
+
+def requeue_grace(services: Services) -> timedelta:
+    """How long a queued row may sit due before we assume its queue message is lost."""
+    return timedelta(seconds=max(2.0, 2.0 * services.settings.sweep_seconds))
+
+
+def sweep(services: Services, queue: NotificationQueue, now: datetime | None = None) -> SweepReport:
+    now = now or utcnow()
+    rerouted = assigned = 0
+    new_ids: list[int] = []
+    with services.db.session() as session:
+        overdue = session.scalars(
+            select(Case).where(Case.status == ASSIGNED, Case.ack_deadline.is_not(None),
+                               Case.ack_deadline <= now)
+            .order_by(Case.ack_deadline).limit(BATCH).with_for_update(skip_locked=True)
+        ).all()
+        for case in overdue:
+            new_ids += ids(reroute_case(session, services, case, now))
+            rerouted += 1
+        waiting = session.scalars(
+            select(Case).where(Case.status == UNASSIGNED).order_by(Case.id).limit(BATCH)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for case in waiting:
+            new_ids += ids(route_case(session, services, case, now))
+            assigned += case.status == ASSIGNED
+        expired = expire_closed(session, now)
+        session.flush()
+    requeue_ids = _claim_stuck(services, now)
+    for notification_id in dict.fromkeys(new_ids + requeue_ids):
+        queue.enqueue(notification_id)
+    report = SweepReport(rerouted, assigned, expired, len(requeue_ids))
+    if rerouted or assigned or expired or requeue_ids:
+        log.info("sweep: %d re-routed, %d assigned, %d expired, %d re-queued",
+                 rerouted, assigned, expired, len(requeue_ids))
+    return report
+
+
+def _claim_stuck(services: Services, now: datetime) -> list[int]:
+    grace = requeue_grace(services)
+    stuck = or_(
+        and_(Notification.status == PENDING, Notification.next_attempt_at <= now,
+             or_(Notification.queued_at.is_(None), Notification.queued_at <= now - grace)),
+        and_(Notification.status == SENDING, Notification.locked_until <= now),
+    )
+    with services.db.session() as session:
+        found = list(session.scalars(
+            select(Notification.id).where(stuck).order_by(Notification.id).limit(BATCH)
+            .with_for_update(skip_locked=True)
+        ).all())
+        if found:
+            session.execute(update(Notification).where(Notification.id.in_(found))
+                            .values(queued_at=now).execution_options(synchronize_session=False))
+    return found
