@@ -84,3 +84,17 @@ def test_encryption_rotates_to_the_new_key() -> None:
 def test_without_keys_nothing_is_kept_in_the_clear() -> None:
     with pytest.raises(KeysMissing):
         Cipher([]).encrypt("anything")
+
+
+def test_database_errors_do_not_echo_stored_values(database_url: str) -> None:
+    database = Database(database_url)
+    who = pseudonym("k" * 40, "sms", "+27820002222")
+    with database.session() as session:
+        session.add(Person(pseudonym=who, channel="sms", jurisdiction="za", menu=[],
+                           pending_data={}, consents={}))
+    with pytest.raises(IntegrityError) as error:
+        with database.session() as session:
+            session.add(Person(pseudonym=who, channel="sms", jurisdiction="za", menu=[],
+                               pending_data={}, consents={}))
+    database.dispose()
+    assert who not in str(error.value)
