@@ -35,8 +35,8 @@ rasa-venv:
 	  fi; \
 	  echo "creating $(RASA_VENV) with $(PYTHON310) (takes several minutes)"; \
 	  rm -rf $(RASA_VENV) && $(PYTHON310) -m venv $(RASA_VENV) \
-	  && $(RASA_VENV)/bin/pip install --quiet --upgrade "pip<25" wheel "setuptools<70" \
-	  && $(RASA_VENV)/bin/pip install --quiet "rasa==$(RASA_VERSION)" "setuptools<70" \
+	  && $(RASA_VENV)/bin/pip install --quiet --upgrade "pip<25" wheel \
+	  && $(RASA_VENV)/bin/pip install --quiet "rasa==$(RASA_VERSION)" \
 	  && $(RASA_VENV)/bin/rasa telemetry disable >/dev/null 2>&1 || true; \
 	  [ -x $(RASA_VENV)/bin/rasa ] || { echo "rasa install failed" >&2; exit 1; }; \
 	fi
