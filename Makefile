@@ -18,7 +18,8 @@ help:
 	@echo "make run    - install, build catalogs and NLU model, migrate, serve on $(HOST):$(PORT)"
 	@echo "make test   - install test tools and run the whole suite (SQLite, PostgreSQL, Rasa)"
 	@echo "make check  - content check + the fast tests"
-	@echo "other: make locales | nlu | rasa | rasa-serve | nlu-eval | stack | stack-test | bench"
+	@echo "other: make locales | nlu | rasa | rasa-serve | nlu-eval | stack | stack-test"
+	@echo "       make bench-webhooks | bench-escalation | bench-load  (results: docs/benchmarks.md)"
 
 # Re-install when the dependency list changes.
 $(BIN)/.installed: pyproject.toml
@@ -53,12 +54,15 @@ run: install .env locales nlu
 	@echo ""
 	$(BIN)/haki serve --host $(HOST) --port $(PORT)
 
+# The whole suite: content check, every test on SQLite and PostgreSQL (Rasa tests when
+# python3.10 exists), then the end-to-end smoke test of the native production stack.
 test: install locales nlu
 	$(BIN)/haki content check
 	$(MAKE) --no-print-directory rasa-if-possible
 	@# pytest exits 5 when it collected nothing: for us that is a failure, said plainly.
-	@$(BIN)/python -m pytest; rc=$$?; \
+	@$(BIN)/python -m pytest -m "not stack"; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests"; exit 1; fi; exit $$rc
+	$(MAKE) --no-print-directory stack-test
 
 # Rasa needs Python 3.10; where it is missing, the rasa-marked tests skip and say why.
 rasa-if-possible:

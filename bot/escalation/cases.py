@@ -299,21 +299,6 @@ def expire_closed(session: Session, now: datetime) -> int:
     return len(due)
 
 
-def rotate_keys(session: Session, cipher: Cipher) -> int:
-    """Re-encrypt every stored token under the primary key (after adding a new first key)."""
-    count = 0
-    for case in session.scalars(select(Case)).all():
-        for column in ("summary_encrypted", "contact_encrypted", "close_note_encrypted"):
-            token = getattr(case, column)
-            if token:
-                setattr(case, column, cipher.rotate(token))
-                count += 1
-    for responder in session.scalars(select(Responder)).all():
-        responder.address_encrypted = cipher.rotate(responder.address_encrypted)
-        count += 1
-    return count
-
-
 # --- reading -----------------------------------------------------------------------------
 def open_cases_of(session: Session, person_pseudonym: str) -> list[Case]:
     """The person's cases, newest first (closed ones too, while they are kept)."""

@@ -299,11 +299,3 @@ def worker_beat(celery_args: tuple[str, ...]) -> None:
 
     configure(get_settings())
     app.start(["beat", "--loglevel", "INFO", *celery_args])
-
-
-def rotate_encrypted_data() -> int:
-    """`haki keys rotate`: re-encrypt case data and responder addresses under the first key."""
-    from bot.escalation.cases import rotate_keys
-
-    with _store() as (_, session, cipher):
-        return rotate_keys(session, cipher)  # type: ignore[arg-type]

@@ -40,6 +40,12 @@ def keys_new(kind: str) -> None:
 def keys_rotate() -> None:
     """Re-encrypt stored data under the first key of HAKI_ENCRYPTION_KEYS (then the old
     key can be removed from the list)."""
-    from bot.escalation.cli import rotate_encrypted_data
+    from bot.storage.crypto import Cipher, rotate_all
+    from bot.storage.db import Database
 
-    click.echo(f"re-encrypted {rotate_encrypted_data()} values under the primary key")
+    settings = get_settings()
+    database = Database(settings.database_url)
+    with database.session() as session:
+        count = rotate_all(session, Cipher(settings.fernet_keys))
+    database.dispose()
+    click.echo(f"re-encrypted {count} values under the primary key")

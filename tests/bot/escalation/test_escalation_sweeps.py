@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.escalation import delivery
-from bot.escalation.cases import rotate_keys
+from bot.storage.crypto import rotate_all
 from bot.escalation.models import Case, CaseEvent, Notification
 from bot.escalation.sweeps import sweep
 from bot.messages import Channel
@@ -154,7 +154,7 @@ def test_key_rotation_re_encrypts_cases_and_responders(world):
     fresh = new_key()
     rotated = Cipher([fresh, old_key])
     with world.services.db.session() as session:
-        count = rotate_keys(session, rotated)
+        count = rotate_all(session, rotated)
     assert count >= 3
     only_new = Cipher([fresh])
     case = world.case(reference)
