@@ -4,7 +4,6 @@ responders and people who write to the bot like everyone else."""
 from __future__ import annotations
 
 import itertools
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,27 +16,14 @@ from bot.escalation import escalation_of
 from bot.escalation.models import PENDING, SENDING, Case, Notification, Responder
 from bot.escalation.responders import add_responder
 from bot.escalation.regions import all_region_ids
-from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
+from bot.messages import Channel
+from tests.conftest import Person
 
 _numbers = itertools.count(100)
 
 
-class Party:
+class Party(Person):
     """A person or a responder writing to the bot from one address."""
-
-    def __init__(self, conversation: Conversation, channel: Channel, address: str) -> None:
-        self.conversation, self.channel, self.address = conversation, channel, address
-        self.last: list[OutboundMessage] = []
-
-    def says(self, text: str, **fields: Any) -> list[OutboundMessage]:
-        message = InboundMessage(channel=self.channel, address=self.address, text=text,
-                                 external_id=fields.pop("external_id", None) or secrets.token_hex(8),
-                                 **fields)
-        self.last = self.conversation.handle(message)
-        return self.last
-
-    def presses(self, key: str) -> list[OutboundMessage]:
-        return self.says("", kind=InboundKind.BUTTON, payload=key)
 
     @property
     def text(self) -> str:
