@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.actions import Registry, Replies
 from bot.identity import keyed_hash, log_tag, pseudonym
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.services import Services
 from bot.storage.base import utcnow
 from bot.storage.models import InboundReceipt, Person
@@ -118,11 +118,12 @@ class Conversation:
         session.autoflush = False
         try:
             if inbound.external_id:
-                if self._already_handled(session, inbound):
+                receipt_hash = self._receipt_hash(inbound)
+                if self._already_handled(session, inbound.channel, receipt_hash):
                     session.rollback()
                     return self._duplicate(inbound)
                 session.add(InboundReceipt(channel=inbound.channel.value,
-                                           external_hash=self._receipt_hash(inbound)))
+                                           external_hash=receipt_hash))
             person = self._load_person(session, who, inbound, assume_welcomed)
             turn = Turn(inbound=inbound, person=person, session=session, services=self.services,
                         clean_text=clean_text(inbound.text), dry_run=dry_run)
@@ -140,7 +141,7 @@ class Conversation:
             session.rollback()
             if inbound.external_id:
                 with self.services.db.session() as fresh:
-                    if self._already_handled(fresh, inbound):
+                    if self._already_handled(fresh, inbound.channel, self._receipt_hash(inbound)):
                         return self._duplicate(inbound)  # the twin delivery won the race
             return None
         except Exception as error:  # noqa: BLE001 - a provider retries a 500 forever
@@ -177,11 +178,12 @@ class Conversation:
     def _receipt_hash(self, inbound: InboundMessage) -> str:
         return keyed_hash(self.services.settings.secret_key, "inbound", inbound.external_id or "")
 
-    def _already_handled(self, session: Session, inbound: InboundMessage) -> bool:
+    @staticmethod
+    def _already_handled(session: Session, channel: Channel, receipt_hash: str) -> bool:
         """Whether a delivery of this provider message id has already been answered."""
         return session.scalar(
-            select(InboundReceipt.id).where(InboundReceipt.channel == inbound.channel.value,
-                                            InboundReceipt.external_hash == self._receipt_hash(inbound))
+            select(InboundReceipt.id).where(InboundReceipt.channel == channel.value,
+                                            InboundReceipt.external_hash == receipt_hash)
         ) is not None
 
     def _load_person(self, session: Session, who: str, inbound: InboundMessage,
