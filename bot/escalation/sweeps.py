@@ -7,7 +7,9 @@ Every HAKI_SWEEP_SECONDS (Celery beat, or the in-process sweeper thread, or
    unassigned ones (someone may have come on duty);
 2. removes personal parts of closed cases past their grace period;
 3. re-queues notifications that are due but not moving: pending rows nobody queued
-   (Redis was down), and ``sending`` rows whose worker died (lease ran out).
+   (Redis was down), and ``sending`` rows whose worker died (lease ran out);
+4. forgets the core's inbound de-duplication receipts past their retention
+   (bot/storage/retention.py): the sweep is the one periodic job every deployment runs.
 
 Running two sweeps at once is safe: rows are claimed with ``SKIP LOCKED`` on PostgreSQL,
 and delivery itself is idempotent.
@@ -26,6 +28,7 @@ from bot.escalation.cases import expire_closed, reroute_case, route_case
 from bot.escalation.models import ASSIGNED, PENDING, SENDING, UNASSIGNED, Case, Notification
 from bot.escalation.outbox import ids
 from bot.storage.base import utcnow
+from bot.storage.retention import purge_inbound_receipts
 
 if TYPE_CHECKING:
     from bot.escalation.queues import NotificationQueue
@@ -70,6 +73,7 @@ def sweep(services: Services, queue: NotificationQueue, now: datetime | None = N
             new_ids += ids(route_case(session, services, case, now))
             assigned += case.status == ASSIGNED
         expired = expire_closed(session, now)
+        purge_inbound_receipts(session, now)
         session.flush()
     requeue_ids = _claim_stuck(services, now)
     for notification_id in dict.fromkeys(new_ids + requeue_ids):

@@ -176,3 +176,20 @@ def test_notifications_hold_no_text_and_no_address(world):
     for case in cases:
         values = " ".join(str(getattr(case, c.name)) for c in Case.__table__.columns)
         assert person.address not in values
+
+
+def test_the_sweep_forgets_old_delivery_receipts(world):
+    from sqlalchemy import func
+
+    from bot.storage.models import InboundReceipt
+
+    person = world.person(Channel.SMS)
+    person.says("hi")
+    with world.services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InboundReceipt)) == 1
+    run_sweep(world, minutes_later=60)
+    with world.services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InboundReceipt)) == 1
+    run_sweep(world, minutes_later=3 * 24 * 60)
+    with world.services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InboundReceipt)) == 0

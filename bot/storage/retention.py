@@ -1,0 +1,26 @@
+"""How long the core keeps what it must keep, and the code that forgets it.
+
+Run by the periodic sweep (bot/escalation/sweeps.py), which every deployment runs:
+Celery beat, the in-process sweeper, or `haki worker sweep` from cron.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from bot.storage.models import InboundReceipt
+
+#: Providers stop redelivering long before this: Telegram keeps updates 24 h, Twilio
+#: retries within seconds. Two days covers both with room to spare.
+RECEIPT_RETENTION = timedelta(days=2)
+
+
+def purge_inbound_receipts(session: Session, now: datetime) -> int:
+    """Delete de-duplication receipts older than RECEIPT_RETENTION; returns how many."""
+    result = session.execute(
+        delete(InboundReceipt).where(InboundReceipt.received_at < now - RECEIPT_RETENTION)
+    )
+    return int(result.rowcount or 0)
