@@ -160,6 +160,7 @@ def _evaluate_embedded(
         result.model_bytes = path.stat().st_size
         started = time.perf_counter()
         loaded = joblib.load(path)
+        # Built only to be timed: a fresh process loads the language detector too.
         LanguageGuesser(guesser.codes, guesser.default)
         result.load_seconds = time.perf_counter() - started
 
