@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from bot.actions import Registry, Replies
 from bot.messages import Channel, OutboundMessage, ReplyOption
 from bot.turn import Turn
+from nlu import URGENT_INTENTS
 
 if TYPE_CHECKING:
     from bot.content import Topic
 
 #: Intents answered with a system text rather than a topic.
 SOCIAL_TEXTS = {"greet": "greet", "thanks": "thanks", "goodbye": "goodbye"}
-URGENT_INTENTS = frozenset({"urgent_arrested_now", "urgent_violence", "urgent_medical_custody"})
 #: Which safety text fits a message flagged urgent whose intent is not itself urgent.
 URGENT_FOR_INTENT = {
     "rights_medication_custody": "urgent_medical_custody",
