@@ -21,11 +21,6 @@ class Channel(str, Enum):
     CONSOLE = "console"
     WEB = "web"
 
-    @property
-    def is_sms_like(self) -> bool:
-        """Channels that can only show plain text and bill per segment."""
-        return self is Channel.SMS
-
 
 class InboundKind(str, Enum):
     TEXT = "text"  # a typed message
@@ -73,13 +68,3 @@ class OutboundMessage:
     intent: str | None = None
     #: Set on replies that must go out even if the person has opted out (the STOP receipt).
     ignore_opt_out: bool = False
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """An outbound message addressed to someone, for sending later through a channel API
-    (escalation notices, re-route news). Webhook replies do not need this."""
-
-    channel: Channel
-    address: str
-    message: OutboundMessage

@@ -8,7 +8,7 @@ plus inline-keyboard rows. Console and web sandbox: text plus numbered lines.
 
 from __future__ import annotations
 
-from bot.messages import Channel, OutboundMessage
+from bot.messages import OutboundMessage
 from bot.sms_encoding import MAX_SMS_CHARS, count_segments, to_gsm7
 
 SMS_SEGMENT_BUDGET = 2
@@ -57,10 +57,3 @@ def render_telegram(message: OutboundMessage) -> tuple[str, KeyboardRows]:
             raise ValueError(f"option key too long for Telegram: {option.key!r}")
         rows.append([(option.label, option.key)])
     return text, rows
-
-
-def render_for(channel: Channel, message: OutboundMessage) -> str:
-    """A text rendering for any channel (Telegram's buttons shown as numbered lines)."""
-    if channel is Channel.SMS:
-        return render_sms(message)
-    return render_plain(message)
