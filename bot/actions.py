@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.messages import OutboundMessage, ReplyOption
+from bot.messages import DeliveryReport, OutboundMessage, ReplyOption
 from bot.turn import Turn
 
 Replies = list[OutboundMessage]
@@ -39,6 +39,9 @@ MenuExtra = Callable[[Turn], "list[ReplyOption]"]
 TextHook = Callable[[Turn], "Replies | None"]
 #: Sees every handled turn before it commits (reach counts); must not send replies.
 TurnObserver = Callable[[Turn], None]
+#: Hears what a provider reports about a message sent earlier (escalation notices);
+#: called outside any turn, so it opens its own transaction.
+DeliveryListener = Callable[[DeliveryReport], None]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Registry:
     menu_extras: list[MenuExtra] = field(default_factory=list)
     text_hooks: list[TextHook] = field(default_factory=list)
     turn_observers: list[TurnObserver] = field(default_factory=list)
+    delivery_listeners: list[DeliveryListener] = field(default_factory=list)
 
     def action(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
         def register(handler: ActionHandler) -> ActionHandler:

@@ -132,6 +132,8 @@ class Conversation:
                 observer(turn)
             if not turn.notes.get("erased"):
                 person.last_seen = utcnow()
+                if person.blocked:
+                    person.blocked = False  # they wrote to us, so they unblocked us
             if dry_run:
                 session.rollback()
             else:
@@ -196,7 +198,7 @@ class Conversation:
                 language=inbound.language_hint if inbound.language_hint in settings.language_codes else None,
                 language_chosen=bool(inbound.language_hint and assume_welcomed),
                 jurisdiction=settings.jurisdiction, welcomed=assume_welcomed,
-                opted_out=False, pending_step=None, pending_data={}, menu=[], consents={},
+                opted_out=False, blocked=False, pending_step=None, pending_data={}, menu=[], consents={},
             )
             session.add(person)
         return person

@@ -68,3 +68,26 @@ class OutboundMessage:
     intent: str | None = None
     #: Set on replies that must go out even if the person has opted out (the STOP receipt).
     ignore_opt_out: bool = False
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a provider later says about a message we sent (Twilio's status callback).
+
+    ``provider_id`` is the id the provider gave when it accepted the message (a Twilio
+    MessageSid), the same one ``Sender.send`` returned. ``status`` is the provider's word,
+    lower-case: ``delivered``, ``undelivered``, ``failed`` (final), or an intermediate one
+    (``queued``, ``sent`` ...) that listeners may ignore. No address, no text.
+    """
+
+    channel: Channel
+    provider_id: str
+    status: str
+    error_code: str = ""
+    #: The channel judged the failure final for this address (landline, unknown number,
+    #: opted out): sending the same again cannot succeed.
+    permanent: bool = False
+
+    @property
+    def final_failure(self) -> bool:
+        return self.status in ("undelivered", "failed")

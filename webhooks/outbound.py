@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("haki.outbound")
 T = TypeVar("T")
 
+#: Where Twilio posts delivery reports for what we send (webhooks/twilio_sms.py serves it).
+TWILIO_STATUS_PATH = "/webhooks/twilio/status"
 #: Twilio error codes that will never succeed on retry (https://www.twilio.com/docs/api/errors).
 TWILIO_OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
 TWILIO_PERMANENT = {21211, 21214, 21408, 21602, 21604, 21606, 21610, 21612, 21614, 21617,
@@ -70,15 +72,18 @@ def quiet_client_loggers() -> None:
 class DeliveryError(Exception):
     """A send failed. ``retry_after``: seconds the provider asked us to wait (None: use
     your own back-off). ``permanent``: retrying cannot help (blocked, opted out, bad
-    number). The message never contains the address, the text or a token."""
+    number). ``opted_out``: Twilio says they texted STOP; ``blocked``: they blocked the
+    Telegram bot. The message never contains the address, the text or a token."""
 
     def __init__(self, reason: str, *, retry_after: float | None = None,
-                 permanent: bool = False, opted_out: bool = False) -> None:
+                 permanent: bool = False, opted_out: bool = False,
+                 blocked: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
         self.opted_out = opted_out
+        self.blocked = blocked
 
 
 class EventLoopThread:
@@ -146,8 +151,10 @@ class TelegramSender:
 
     channel = Channel.TELEGRAM
 
-    def __init__(self, settings: Settings, *, pacer: ChatPacer | None = None,
-                 max_inline_wait: float = 5.0, timeout: float = 15.0) -> None:
+    def __init__(self, settings: Settings, services: Services | None = None, *,
+                 pacer: ChatPacer | None = None, max_inline_wait: float = 5.0,
+                 timeout: float = 15.0) -> None:
+        self._services = services
         self._token = settings.telegram_token
         self._base_url = settings.telegram_api_url.rstrip("/")
         self._pacer = pacer or ChatPacer()
@@ -162,7 +169,13 @@ class TelegramSender:
     # --- the Sender protocol ----------------------------------------------------------
     def send(self, address: str, message: OutboundMessage) -> str | None:
         text, rows = render_telegram(message)
-        result = self.call("sendMessage", chat_id=address, text=text, rows=rows)
+        try:
+            result = self.call("sendMessage", chat_id=address, text=text, rows=rows)
+        except DeliveryError as error:
+            if error.blocked and self._services is not None:
+                # Nothing reaches them until they write again (which clears the mark).
+                mark_blocked(self._services, Channel.TELEGRAM, address)
+            raise
         return str(result.message_id)
 
     # --- other Bot API calls the channel needs ------------------------------------------
@@ -258,7 +271,8 @@ class TelegramSender:
             raise DeliveryError("telegram 429", retry_after=_seconds(error)) from None
         except tg.Forbidden:
             # Blocked by the person, or kicked from the chat: no retry will reach them.
-            raise DeliveryError("telegram forbidden (blocked)", permanent=True) from None
+            raise DeliveryError("telegram forbidden (blocked)", permanent=True,
+                                blocked=True) from None
         except tg.InvalidToken:
             raise DeliveryError("telegram rejected the bot token", permanent=True) from None
         except tg.BadRequest as error:
@@ -307,8 +321,11 @@ class TwilioSmsSender:
 
         body = render_sms(message)
         try:
-            created = self._client.messages.create(to=address, from_=self._settings.twilio_number,
-                                                   body=body)
+            # The status callback tells us later whether the handset got it: an urgent
+            # case whose notice was undelivered is re-routed at once (bot/escalation/reports.py).
+            created = self._client.messages.create(
+                to=address, from_=self._settings.twilio_number, body=body,
+                status_callback=self._settings.public_url.rstrip("/") + TWILIO_STATUS_PATH)
         except TwilioRestException as error:
             raise self._explain(error, address) from None
         except TwilioException as error:
@@ -356,6 +373,26 @@ def mark_sms_opted_out(services: Services, address: str) -> None:
     log.info("sms recipient opted out at twilio", extra={"person": log_tag(who)})
 
 
+def mark_blocked(services: Services, channel: Channel, address: str,
+                 blocked: bool = True) -> None:
+    """The provider says nothing reaches this person (Telegram: they blocked the bot), or,
+    with ``blocked=False``, that it does again (they unblocked it).
+
+    Unlike STOP this is not the person asking us for silence: the mark only stops
+    escalation updates from being sent into the void, and the conversation clears it as
+    soon as they write again. A person we never talked to has no row and gets none."""
+    from bot.storage.models import Person
+
+    who = pseudonym(services.settings.secret_key, channel.value, address)
+    with services.db.session() as session:
+        person = session.get(Person, who)
+        if person is None or person.blocked == blocked:
+            return
+        person.blocked = blocked
+    log.info("person blocked the bot" if blocked else "person unblocked the bot",
+             extra={"person": log_tag(who), "channel": channel.value})
+
+
 def telegram_configured(settings: Settings) -> bool:
     return bool(settings.telegram_token)
 
@@ -369,7 +406,7 @@ def register(services: Services) -> None:
     """Install the senders whose credentials are configured (build_services calls this)."""
     settings = services.settings
     if telegram_configured(settings):
-        telegram_sender = TelegramSender(settings)
+        telegram_sender = TelegramSender(settings, services)
         services.senders[Channel.TELEGRAM] = telegram_sender
         services.closers.append(telegram_sender.close)
     if twilio_configured(settings):

@@ -7,8 +7,9 @@
    payload: referral codes arrive this way; other ``/commands`` become their command word),
    button presses are BUTTON (payload = callback_data, which is always an option key we
    sent), pictures, stickers, voice notes ... are MEDIA (a caption is answered as text).
-   Edited messages, channel posts, group chats, membership changes and anything else are
-   acknowledged with 200 and no reply.
+   Edited messages, channel posts, group chats and anything else are acknowledged with
+   200 and no reply. A private ``my_chat_member`` update (the person blocked or unblocked
+   the bot) marks their row, so escalation updates are not sent into the void.
 4. ``external_id`` is the update_id: the core's unique receipt de-duplicates redeliveries.
 5. Replies: one Bot API call fits in the webhook response itself (Telegram performs it);
    when a turn needs more (several messages, or a message plus answering the button
@@ -33,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.render import render_telegram
+from webhooks.outbound import mark_blocked
 from webhooks.pipeline import log_failure
 
 if TYPE_CHECKING:
@@ -43,7 +45,8 @@ log = logging.getLogger("haki.webhooks.telegram")
 blueprint = Blueprint("telegram", __name__)
 
 #: The updates we ask for in setWebhook. Everything else is ignored even if it arrives.
-ALLOWED_UPDATES = ["message", "callback_query"]
+#: my_chat_member tells us when a person blocks (or unblocks) the bot in their chat.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 #: Deep-link payloads are at most 64 characters of A-Z, a-z, 0-9, _ and -.
 START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
@@ -60,6 +63,8 @@ class Parsed:
     chat_id: str | None = None
     callback_query_id: str | None = None
     ignored: str | None = None  # why, for the log (a category, never content)
+    #: my_chat_member in a private chat: True = they blocked the bot, False = unblocked.
+    blocked: bool | None = None
 
 
 def secret_valid(settings: Settings) -> bool:
@@ -90,6 +95,14 @@ def parse_update(update: Update, settings: Settings) -> Parsed:
                                      external_id=external_id,
                                      language_hint=_language_hint(query.from_user, settings)),
                       address, query.id)
+
+    member = update.my_chat_member
+    if member is not None:
+        if member.chat.type != "private":
+            return Parsed(None, ignored="group_membership")
+        blocked = member.new_chat_member.status in ("kicked", "left")
+        return Parsed(None, str(member.chat.id), ignored="blocked" if blocked else "unblocked",
+                      blocked=blocked)
 
     message = update.message
     if message is None:
@@ -177,6 +190,8 @@ def webhook() -> Response:
             log.warning("telegram body is not an update", extra={"channel": "telegram"})
             return Response("", status=200)
         parsed = parse_update(Update.de_json(data, None), settings)
+        if parsed.blocked is not None and parsed.chat_id:
+            mark_blocked(app.haki.services, Channel.TELEGRAM, parsed.chat_id, parsed.blocked)
         if parsed.inbound is None:
             log.info("telegram update ignored", extra={"reason": parsed.ignored})
             return respond(app, parsed, [])

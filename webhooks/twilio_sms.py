@@ -27,10 +27,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
+from bot.messages import Channel, DeliveryReport, InboundKind, InboundMessage, OutboundMessage
 from bot.render import render_sms
 from bot.sms_encoding import MAX_SMS_CHARS
-from webhooks.outbound import mark_sms_opted_out
+from webhooks.outbound import TWILIO_STATUS_PATH, mark_sms_opted_out
 from webhooks.pipeline import log_failure
 
 if TYPE_CHECKING:
@@ -164,28 +164,51 @@ def sms() -> Response:
             time.perf_counter() - started)
 
 
-#: Delivery states Twilio reports on the status callback.
-FINAL_FAILURES = {"failed", "undelivered"}
+#: Delivery error codes after which sending the same message again cannot succeed
+#: (https://www.twilio.com/docs/api/errors): unsubscribed, invalid or unknown number,
+#: landline, blocked or filtered by the carrier. 30003 (handset unreachable: switched off,
+#: no signal) and 30008 (unknown) may pass, so those are retried.
+PERMANENT_DELIVERY_ERRORS = frozenset({"21211", "21610", "21612", "21614", "30004", "30005",
+                                       "30006", "30007"})
 
 
-@blueprint.post("/webhooks/twilio/status")
+def delivery_report(fields: dict[str, str]) -> DeliveryReport | None:
+    sid = fields.get("MessageSid") or fields.get("SmsSid") or ""
+    state = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").strip().lower()
+    if not sid or not state:
+        return None
+    error_code = (fields.get("ErrorCode") or "").strip()[:8]
+    return DeliveryReport(channel=Channel.SMS, provider_id=sid, status=state,
+                          error_code=error_code,
+                          permanent=error_code in PERMANENT_DELIVERY_ERRORS)
+
+
+@blueprint.post(TWILIO_STATUS_PATH)
 def status() -> Response:
-    """Twilio's status callback for messages we sent. We keep nothing of it but counts,
-    except error 21610 (the person opted out at Twilio), which we record on their row."""
+    """Twilio's status callback for messages we sent (``StatusCallback`` on each send).
+
+    Features hear it through their delivery listeners (escalation re-routes a case whose
+    notice did not reach the responder). Error 21610 (the person opted out at Twilio) is
+    also recorded on their row. Nothing else is kept; the number is only hashed."""
     app: Haki = current_app  # type: ignore[assignment]
-    settings = app.haki.services.settings
+    services = app.haki.services
     started = time.perf_counter()
-    if not signature_valid(settings):
+    if not signature_valid(services.settings):
         log.warning("twilio signature missing or invalid", extra={"channel": "sms-status"})
         return Response("forbidden", status=403, mimetype="text/plain")
     fields = without_location(request.form)
     try:
-        state = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").lower()
-        error_code = fields.get("ErrorCode", "")
-        if error_code == "21610" and fields.get("To"):
-            mark_sms_opted_out(app.haki.services, fields["To"])
-        if state in FINAL_FAILURES:
-            log.info("sms not delivered", extra={"status": state, "error_code": error_code})
-    except Exception as error:  # noqa: BLE001
+        report = delivery_report(fields)
+        if report is None:
+            log.warning("twilio status without MessageSid or status", extra={"channel": "sms-status"})
+            return Response("", status=204)
+        if report.error_code == "21610" and fields.get("To"):
+            mark_sms_opted_out(services, fields["To"])
+        if report.final_failure:
+            log.info("sms not delivered", extra={"status": report.status,
+                                                 "error_code": report.error_code})
+        for listener in services.registry.delivery_listeners:
+            listener(report)
+    except Exception as error:  # noqa: BLE001 - never a 5xx: Twilio would alert and retry
         log_failure("twilio_status", error, started)
     return Response("", status=204)

@@ -7,7 +7,9 @@
 * steps for the consent questions, the ``talk_to_person`` intent, a main-menu entry;
 * commands STATUS (every language, via content), ACK and DONE (responders);
 * the ``esc:`` option action (the person's choices and the responders' buttons);
-* an eraser for DELETE.
+* an eraser for DELETE;
+* a delivery listener: an SMS notice the carrier could not deliver re-routes the case at
+  once (``bot/escalation/reports.py``).
 
 Deliveries go through a queue chosen by HAKI_QUEUE: in this process (default) or Celery.
 """
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from bot.actions import Replies
 from bot.escalation.models import Notification
+from bot.messages import DeliveryReport
 from bot.storage.base import utcnow
 from bot.turn import Turn
 
@@ -125,6 +128,13 @@ def register(services: Services) -> None:
         escalation.enqueue_after_commit(turn, notifications)
 
     registry.erasers.append(erase)
+
+    def delivery_report(report: DeliveryReport) -> None:
+        from bot.escalation.reports import apply_report
+
+        apply_report(escalation, report)
+
+    registry.delivery_listeners.append(delivery_report)
 
     if services.settings.queue == "inprocess" and services.settings.environment != "test":
         # The web process and `haki chat` sweep for themselves when there is no Celery beat.

@@ -152,13 +152,14 @@ def route_case(session: Session, services: Services, case: Case,
     return notes
 
 
-def reroute_case(session: Session, services: Services, case: Case,
-                 now: datetime) -> list[Notification]:
-    """The deadline passed without an ACK: move on, tell the old responder and the person."""
+def reroute_case(session: Session, services: Services, case: Case, now: datetime, *,
+                 reason: str = "ack_timeout") -> list[Notification]:
+    """Move the case on, and tell the old responder and the person: the deadline passed
+    without an ACK (``ack_timeout``), or the notice never reached the responder."""
     previous = case.responder_id
     if previous is not None:
         cancel_pending(session, case.id, recipient=TO_RESPONDER, responder_id=previous)
-    record(session, case, "ack_timeout", "system", at=now, responder_id=previous)
+    record(session, case, reason, "system", at=now, responder_id=previous)
     notes = route_case(session, services, case, now)
     if case.status == ASSIGNED and previous is not None and case.responder_id != previous:
         notes += _maybe(add_notification(session, case, TO_RESPONDER, "moved",

@@ -171,6 +171,8 @@ def _target(session: Session, services: Services, notification: Notification, ca
         person = session.get(Person, case.pseudonym)
         if person is not None and person.opted_out:
             return "person opted out"
+        if person is not None and person.blocked:
+            return "person blocked us"
         address = services.cipher.decrypt(case.contact_encrypted)
         return case.channel, address, notices.for_person(services, case, notification)
     return "unknown recipient"

@@ -139,6 +139,8 @@ class Notification(Base):
         UniqueConstraint("idempotency_key", name="uq_notifications_idempotency_key"),
         Index("ix_notifications_status_due", "status", "next_attempt_at"),
         Index("ix_notifications_case_id", "case_id"),
+        #: Delivery reports (Twilio's status callback) name the message by its provider id.
+        Index("ix_notifications_provider_id", "provider_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -158,6 +160,8 @@ class Notification(Base):
     last_error: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: When the provider reported it reached the handset (SMS status callback).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class AnonymousReport(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime, utcnow
@@ -29,6 +29,9 @@ class Person(Base):
     region: Mapped[str | None] = mapped_column(String(32), default=None)
     welcomed: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The provider told us nothing reaches them (Telegram: they blocked the bot). Unlike
+    #: opted_out (they said STOP) this clears by itself when they write to us again.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The step waiting for an answer (e.g. "confirm_delete") and its non-personal data.
     pending_step: Mapped[str | None] = mapped_column(String(40), default=None)
     pending_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -14,6 +14,10 @@ Failures you can script::
     api.rate_limit_next()            # 429, Twilio error 20429
     api.opt_out("+27820000001")      # 400 / 21610 "Attempt to send to unsubscribed recipient"
     api.stop(); api.start()          # outage
+
+Delivery reports: every accepted message keeps its ``StatusCallback``; the test decides
+what the carrier says and ``api.report_status(sid, "undelivered", error_code="30003")``
+POSTs the signed callback there, the way Twilio does.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class TwilioStandin(StandinServer):
         self.auth_token = auth_token
         self.number = number
         self._opted_out: set[str] = set()
+        self._accepted: dict[str, dict[str, Any]] = {}  # sid -> the form we accepted
         self._state_lock = threading.Lock()
 
     # --- scripting ---------------------------------------------------------------------
@@ -85,7 +90,34 @@ class TwilioStandin(StandinServer):
         with self._state_lock:
             self._opted_out.discard(number)
 
+    def report_status(self, sid: str, status: str, error_code: str | None = None) -> int:
+        """POST Twilio's status callback for message ``sid`` to the StatusCallback it was
+        sent with, signed with the auth token; returns the HTTP status the app answered."""
+        import requests
+        from twilio.request_validator import RequestValidator
+
+        with self._state_lock:
+            form = self._accepted[sid]
+        url = str(form["StatusCallback"])
+        callback = {"AccountSid": self.account_sid, "ApiVersion": "2010-04-01",
+                    "From": str(form.get("From", "")), "To": str(form["To"]),
+                    "MessageSid": sid, "SmsSid": sid, "MessageStatus": status,
+                    "SmsStatus": status}
+        if error_code:
+            callback["ErrorCode"] = error_code
+        signature = RequestValidator(self.auth_token).compute_signature(url, callback)
+        response = requests.post(url, data=callback, timeout=10,
+                                 headers={"X-Twilio-Signature": signature,
+                                          "User-Agent": "TwilioProxy/1.1"})
+        return response.status_code
+
     # --- queries for tests ---------------------------------------------------------------
+    def sid_of(self, to: str, nth: int = -1) -> str:
+        """The sid we gave the ``nth`` accepted message to ``to`` (default: the last)."""
+        with self._state_lock:
+            sids = [sid for sid, form in self._accepted.items() if form.get("To") == to]
+        return sids[nth]
+
     def sent_messages(self) -> list[dict[str, Any]]:
         """The form of every accepted message (HTTP 201), oldest first."""
         return [dict(request.params) for request in self.requests
@@ -139,6 +171,8 @@ class TwilioStandin(StandinServer):
                 return Response(400, twilio_error(400, 21610, "Attempt to send to "
                                                               "unsubscribed recipient"))
         sid = "SM" + secrets.token_hex(16)
+        with self._state_lock:
+            self._accepted[sid] = dict(form)
         now = format_datetime(datetime.now(timezone.utc), usegmt=False)
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         return Response(201, {

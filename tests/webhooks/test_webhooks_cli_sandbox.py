@@ -34,7 +34,7 @@ def test_set_webhook_registers_secret_and_allowed_updates(haki_env, telegram_api
     sent = telegram_api.params(call)
     assert sent["url"] == "https://haki.example/webhooks/telegram"
     assert sent["secret_token"] == "s3cret_Tok-en"
-    assert sent["allowed_updates"] == ["message", "callback_query"]
+    assert sent["allowed_updates"] == ["message", "callback_query", "my_chat_member"]
     assert telegram_api.token not in result.output
 
     info = CliRunner().invoke(cli, ["telegram", "webhook-info"])

@@ -121,6 +121,23 @@ def test_twilio_21610_marks_the_person_opted_out(twilio_api, services_for, sqlit
         assert person is not None and person.opted_out
 
 
+def test_a_telegram_chat_that_blocked_us_is_marked(telegram_api, services_for,
+                                                   sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    services = services_for(sqlite_url, **telegram_api.settings())
+    chat_id = "5550203"
+    from bot.conversation import Conversation
+    from tests.conftest import Person as Talker
+
+    Talker(Conversation(services), Channel.TELEGRAM, chat_id).says("menu")
+    telegram_api.block_chat(chat_id)
+    with pytest.raises(DeliveryError) as caught:
+        services.senders[Channel.TELEGRAM].send(chat_id, NOTICE)
+    assert caught.value.permanent and caught.value.blocked
+    with services.db.session() as session:
+        person = session.get(Person, pseudonym(services.settings.secret_key, "telegram", chat_id))
+        assert person is not None and person.blocked and not person.opted_out
+
+
 @pytest.mark.parametrize(("trouble", "retry_after", "permanent"), [
     ("429", 1.0, False), ("500", None, False), ("outage", None, False)])
 def test_twilio_failures_are_explained(twilio_api, trouble, retry_after, permanent) -> None:  # type: ignore[no-untyped-def]

@@ -46,7 +46,8 @@ def test_updates_become_inbound_messages(fixture: str, kind: InboundKind, text: 
     ("edited_message", "edited_message"),
     ("channel_post", "channel_post"),
     ("group_message", "group_chat"),
-    ("my_chat_member", "other_update"),
+    ("my_chat_member", "blocked"),
+    ("my_chat_member_unblocked", "unblocked"),
 ])
 def test_updates_we_do_not_answer(fixture: str, reason: str) -> None:
     result = parsed(fixture)
@@ -75,7 +76,7 @@ def test_secret_token_missing_or_wrong_gets_403(make_app, headers, configured) -
 
 
 @pytest.mark.parametrize("fixture", ["edited_message", "channel_post", "group_message",
-                                     "my_chat_member"])
+                                     "my_chat_member", "my_chat_member_unblocked"])
 def test_ignored_updates_get_an_empty_200(make_app, fixture: str) -> None:  # type: ignore[no-untyped-def]
     response = make_app().test_client().post(TELEGRAM_PATH, json=load(f"telegram/{fixture}"),
                                              headers=telegram_headers())
@@ -171,3 +172,46 @@ def test_a_replayed_update_id_is_answered_once(make_app) -> None:  # type: ignor
     second = client.post(TELEGRAM_PATH, json=load("telegram/text"), headers=telegram_headers())
     assert first.get_json()["method"] == "sendMessage"
     assert second.status_code == 200 and second.data == b""
+
+
+def blocked(app, chat_id: int) -> bool:  # type: ignore[no-untyped-def]
+    from bot.identity import pseudonym
+    from bot.storage.models import Person
+
+    services = app.haki.services
+    with services.db.session() as session:
+        person = session.get(Person, pseudonym(services.settings.secret_key, "telegram",
+                                               str(chat_id)))
+        return bool(person and person.blocked)
+
+
+def test_blocking_the_bot_is_remembered_until_they_write_again(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    client = app.test_client()
+    hello = load("telegram/text")
+    chat_id = load("telegram/my_chat_member")["my_chat_member"]["chat"]["id"]
+    hello["message"]["chat"]["id"] = hello["message"]["from"]["id"] = chat_id
+    client.post(TELEGRAM_PATH, json=hello, headers=telegram_headers())
+
+    client.post(TELEGRAM_PATH, json=load("telegram/my_chat_member"), headers=telegram_headers())
+    assert blocked(app, chat_id)
+    client.post(TELEGRAM_PATH, json=load("telegram/my_chat_member_unblocked"),
+                headers=telegram_headers())
+    assert not blocked(app, chat_id)
+
+    client.post(TELEGRAM_PATH, json=load("telegram/my_chat_member"), headers=telegram_headers())
+    hello["update_id"] += 100
+    response = client.post(TELEGRAM_PATH, json=hello, headers=telegram_headers())
+    assert response.get_json()["method"] == "sendMessage"  # answered as usual
+    assert not blocked(app, chat_id)  # writing to us proves they unblocked
+
+
+def test_blocking_by_someone_we_never_met_stores_nothing(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    response = app.test_client().post(TELEGRAM_PATH, json=load("telegram/my_chat_member"),
+                                      headers=telegram_headers())
+    assert response.status_code == 200
+    from bot.storage.models import Person
+
+    with app.haki.services.db.session() as session:
+        assert session.query(Person).count() == 0

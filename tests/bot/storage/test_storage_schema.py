@@ -20,13 +20,29 @@ def test_migrations_create_the_conversation_tables(database_url: str) -> None:
     assert {"people", "inbound_receipts", "alembic_version"} <= tables
 
 
+def test_the_migrations_build_exactly_what_every_model_describes(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.storage.registry import metadata
+
+    database = Database(database_url)
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, metadata)
+    finally:
+        database.dispose()
+    assert differences == []
+
+
 def test_people_hold_state_but_no_address_and_no_text(database_url: str) -> None:
     database = Database(database_url)
     columns = {c["name"] for c in inspect(database.engine).get_columns("people")}
     database.dispose()
     assert columns == {
         "pseudonym", "channel", "language", "language_chosen", "jurisdiction", "region",
-        "welcomed", "opted_out", "pending_step", "pending_data", "menu", "consents",
+        "welcomed", "opted_out", "blocked", "pending_step", "pending_data", "menu", "consents",
         "first_seen", "last_seen",
     }
 
