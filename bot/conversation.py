@@ -118,12 +118,11 @@ class Conversation:
         session.autoflush = False
         try:
             if inbound.external_id:
-                receipt_hash = self._receipt_hash(inbound)
-                if self._already_handled(session, inbound.channel, receipt_hash):
-                    session.rollback()
-                    return self._duplicate(inbound)
+                # No look-up first: the unique receipt decides at commit. A redelivery is
+                # rare, so it is cheaper to run its turn and throw it away (IntegrityError
+                # below) than to pay a SELECT on every message.
                 session.add(InboundReceipt(channel=inbound.channel.value,
-                                           external_hash=receipt_hash))
+                                           external_hash=self._receipt_hash(inbound)))
             person = self._load_person(session, who, inbound, assume_welcomed)
             turn = Turn(inbound=inbound, person=person, session=session, services=self.services,
                         clean_text=clean_text(inbound.text), dry_run=dry_run)
@@ -137,7 +136,7 @@ class Conversation:
             if dry_run:
                 session.rollback()
             else:
-                session.commit()
+                self.services.db.commit(session)
             return turn, replies
         except IntegrityError:
             session.rollback()
