@@ -81,6 +81,14 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     errors: int
+    #: CPU seconds the server's processes (gunicorn master and workers, or `rasa run`)
+    #: and this load generator used during the run: throughput per core, which is what
+    #: decides how far a server can go on this machine.
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+    def cpu_per_message(self, seconds: float) -> float:
+        return 1000 * seconds / self.requests if self.requests else 0.0
 
     @property
     def rate(self) -> float:
@@ -91,6 +99,29 @@ class Result:
             return float("nan")
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and all its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(used.get(pid, 0.0) for pid in tree)
 
 
 def free_port() -> int:
@@ -159,7 +190,7 @@ def database(kind: str) -> Iterator[str]:
 # --- Haki under gunicorn ----------------------------------------------------------------
 @contextmanager
 def haki_server(database_url: str, workers: int, telegram_api_url: str,
-                telegram_token: str) -> Iterator[str]:
+                telegram_token: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = dict(os.environ)
     env.update({
@@ -193,7 +224,7 @@ def haki_server(database_url: str, workers: int, telegram_api_url: str,
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/webhooks/telegram", 120, process)
-        yield base
+        yield base, process.pid
     finally:
         stop(process)
         log_file.close()
@@ -244,7 +275,8 @@ def rasa_request(base: str, person: int, serial: int, text: str) -> Callable[[re
 
 
 def drive(label: str, channel: str, make: Callable[..., Callable[[requests.Session], requests.Response]],
-          base: str, count: int, concurrency: int, serial_start: int) -> Result:
+          base: str, count: int, concurrency: int, serial_start: int,
+          server_pid: int | None = None) -> Result:
     """``count`` requests from ``count // 4`` people (four messages each), timed one by one."""
     people = max(1, count // 4)
     texts = itertools.cycle(TEXTS)
@@ -270,11 +302,15 @@ def drive(label: str, channel: str, make: Callable[..., Callable[[requests.Sessi
             latencies.append(elapsed)
             errors += 0 if ok else 1
 
+    server_before = process_tree_cpu(server_pid) if server_pid else 0.0
+    client_before = time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(run, jobs))
     seconds = time.perf_counter() - started
-    return Result(label, channel, count, seconds, latencies, errors)
+    client_cpu = time.process_time() - client_before
+    server_cpu = process_tree_cpu(server_pid) - server_before if server_pid else 0.0
+    return Result(label, channel, count, seconds, latencies, errors, server_cpu, client_cpu)
 
 
 def bench_haki(kind: str, count: int, concurrency: int, workers: int) -> list[Result]:
@@ -283,12 +319,12 @@ def bench_haki(kind: str, count: int, concurrency: int, workers: int) -> list[Re
     api = TelegramStandin()
     api.start()
     try:
-        with database(kind) as url, haki_server(url, workers, api.url, api.token) as base:
+        with database(kind) as url, haki_server(url, workers, api.url, api.token) as (base, pid):
             # Warm-up: every worker loads the model and opens its pool before timing.
             drive("warm-up", "sms", sms_request, base, 40, concurrency, 10_000_000)
             label = f"Haki, gunicorn {workers} workers, {kind}"
-            return [drive(label, "sms", sms_request, base, count, concurrency, 0),
-                    drive(label, "telegram", telegram_request, base, count, concurrency, 0)]
+            return [drive(label, "sms", sms_request, base, count, concurrency, 0, pid),
+                    drive(label, "telegram", telegram_request, base, count, concurrency, 0, pid)]
     finally:
         api.stop()
 
@@ -322,18 +358,21 @@ def bench_rasa(count: int, concurrency: int) -> Result | str:
             return f"Rasa's REST channel answered HTTP {probe.status_code} to a probe"
         drive("warm-up", "rest", rasa_request, base, 20, concurrency, 0)
         return drive("Rasa 3.6 `rasa run` REST channel (NLU model)", "rest", rasa_request,
-                     base, count, concurrency, 0)
+                     base, count, concurrency, 0, process.pid)
     finally:
         stop(process)
 
 
 # --- report ---------------------------------------------------------------------------
 def table(results: list[Result]) -> str:
-    lines = ["| server | channel | requests | errors | messages/s | p50 ms | p99 ms |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| server | channel | requests | errors | messages/s | p50 ms | p99 ms "
+             "| server CPU ms/msg | load generator CPU ms/msg |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(f"| {r.label} | {r.channel} | {r.requests} | {r.errors} | {r.rate:.0f} | "
-                     f"{r.percentile(50):.1f} | {r.percentile(99):.1f} |")
+                     f"{r.percentile(50):.1f} | {r.percentile(99):.1f} | "
+                     f"{r.cpu_per_message(r.server_cpu):.2f} | "
+                     f"{r.cpu_per_message(r.client_cpu):.2f} |")
     return "\n".join(lines)
 
 
@@ -389,9 +428,14 @@ def main() -> None:
         if isinstance(rasa, Result):
             results.append(rasa)
             haki_best = max((r.rate for r in results if r is not rasa), default=0.0)
+            haki = [r for r in results if r is not rasa]
+            rasa_cpu = rasa.cpu_per_message(rasa.server_cpu)
+            haki_cpu = [r.cpu_per_message(r.server_cpu) for r in haki]
             rasa_note = (f"Haki's slowest channel/database vs Rasa's REST channel: "
-                         f"{min(r.rate for r in results if r is not rasa) / rasa.rate:.1f}x; "
-                         f"best: {haki_best / rasa.rate:.1f}x.")
+                         f"{min(r.rate for r in haki) / rasa.rate:.1f}x; "
+                         f"best: {haki_best / rasa.rate:.1f}x. Server CPU per message: "
+                         f"Rasa {rasa_cpu:.2f} ms, Haki {min(haki_cpu):.2f}-{max(haki_cpu):.2f} ms "
+                         f"({rasa_cpu / max(haki_cpu):.1f}-{rasa_cpu / min(haki_cpu):.1f}x less).")
         else:
             rasa_note = f"Rasa column skipped: {rasa}."
     report = "\n\n".join(filter(None, [

@@ -19,6 +19,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # concurrent writers wait instead of failing with "database is locked".
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Said explicitly, whatever the SQLite build's default: a commit (an urgent case) is on
+    # disk before we answer the webhook. NORMAL would be faster and could lose it on power loss.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
