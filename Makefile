@@ -19,7 +19,7 @@ help:
 	@echo "make test   - install test tools and run the whole suite (SQLite, PostgreSQL, Rasa)"
 	@echo "make check  - content check + the fast tests"
 	@echo "other: make locales | nlu | rasa | rasa-serve | nlu-eval | stack | stack-test"
-	@echo "       make bench-webhooks | bench-escalation | bench-load  (results: docs/benchmarks.md)"
+	@echo "       make bench-webhooks | bench-inprocess | bench-escalation | bench-load  (results: docs/benchmarks.md)"
 
 # Re-install when the dependency list changes.
 $(BIN)/.installed: pyproject.toml

@@ -3,10 +3,11 @@
 #   make telegram-webhook   register HAKI_PUBLIC_URL/webhooks/telegram with Telegram
 #   make test-webhooks      the webhook tests (SQLite, PostgreSQL, Redis, stand-in APIs)
 #   make bench-webhooks     bench/webhooks.py: Haki (SQLite, PostgreSQL) vs Rasa's REST channel
+#   make bench-inprocess    bench/inprocess.py: CPU per SMS webhook with no server or socket
 
 BENCH_WEBHOOKS_ARGS ?= --write-docs
 
-.PHONY: serve telegram-webhook test-webhooks bench-webhooks
+.PHONY: serve telegram-webhook test-webhooks bench-webhooks bench-inprocess
 
 serve: $(BIN)/.installed .env
 	$(BIN)/haki serve --host $(HOST) --port $(PORT)
@@ -20,3 +21,6 @@ test-webhooks: $(BIN)/.installed
 # The Rasa column needs var/rasa/haki-nlu.tar.gz (`make rasa`); without it the script says so.
 bench-webhooks: $(BIN)/.installed nlu
 	$(BIN)/python bench/webhooks.py $(BENCH_WEBHOOKS_ARGS)
+
+bench-inprocess: $(BIN)/.installed nlu
+	$(BIN)/python bench/inprocess.py
