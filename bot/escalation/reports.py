@@ -86,13 +86,13 @@ def apply_report(escalation: Escalation, report: DeliveryReport) -> str:
 
 def _delivered(session: Session, notification: Notification, case: Case | None,
                now: datetime) -> str:
+    if case is None or case.status == WITHDRAWN:
+        return "ignored"  # an anonymised case keeps its month only: no new timestamps
     if notification.delivered_at is not None:
         return "already"
     notification.delivered_at = now
-    # An anonymised case keeps its month only: no new timestamps on it.
-    if case is not None and case.status != WITHDRAWN:
-        record(session, case, f"delivered_{notification.kind}"[:24], "system", at=now,
-               responder_id=notification.responder_id, detail=f"to {notification.recipient}")
+    record(session, case, f"delivered_{notification.kind}"[:24], "system", at=now,
+           responder_id=notification.responder_id, detail=f"to {notification.recipient}")
     return "delivered"
 
 

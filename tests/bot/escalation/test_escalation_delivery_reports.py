@@ -179,3 +179,20 @@ def test_a_person_who_blocked_the_bot_gets_no_updates_until_they_write(world) ->
         row = session.get(Person, pseudonym(world.services.settings.secret_key, "telegram",
                                             person.address))
         assert row is not None and not row.blocked
+
+
+def test_a_late_report_adds_nothing_to_a_deleted_case(live) -> None:  # type: ignore[no-untyped-def]
+    world = live
+    paralegal = world.responder(channel=Channel.SMS)
+    person = world.person(Channel.SMS)
+    reference = escalate_on_sms(world, person)
+    world.settle()
+    person.says("DELETE")
+    person.says("YES")
+    world.settle()
+    sid = world.twilio.sid_of(paralegal.address, 0)
+    assert world.twilio.report_status(sid, "delivered") == 204
+    assert world.twilio.report_status(sid, "undelivered", error_code="30003") == 204
+    assert events(world) == ["anonymised"]
+    assert world.case(reference).status == "withdrawn"
+    assert all(n.delivered_at is None for n in world.notifications())
