@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.messages import DeliveryReport, OutboundMessage, ReplyOption
 from bot.turn import Turn
@@ -42,6 +43,9 @@ TurnObserver = Callable[[Turn], None]
 #: Hears what a provider reports about a message sent earlier (escalation notices);
 #: called outside any turn, so it opens its own transaction.
 DeliveryListener = Callable[[DeliveryReport], None]
+#: Runs on every periodic sweep (bot/escalation/sweeps.py), with the sweep's clock; opens
+#: its own transactions and must be safe to run twice at once.
+PeriodicJob = Callable[[datetime], None]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class Registry:
     text_hooks: list[TextHook] = field(default_factory=list)
     turn_observers: list[TurnObserver] = field(default_factory=list)
     delivery_listeners: list[DeliveryListener] = field(default_factory=list)
+    periodic_jobs: list[PeriodicJob] = field(default_factory=list)
 
     def action(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
         def register(handler: ActionHandler) -> ActionHandler:

@@ -334,6 +334,32 @@ class TwilioSmsSender:
             raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
         return str(created.sid)
 
+    def erase_log(self, address: str) -> int:
+        """Delete every message to and from ``address`` in the account's message log (the
+        person's texts, our replies and notices); returns how many went. Raises
+        DeliveryError when some could not be deleted yet (still sending: error 20009) or
+        Twilio is unreachable: the caller tries again later."""
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        deleted = 0
+        try:
+            found = {message.sid for field in ("to", "from_")
+                     for message in self._client.messages.list(**{field: address}, page_size=100)}
+            for sid in sorted(found):
+                try:
+                    self._client.messages(sid).delete()
+                    deleted += 1
+                except TwilioRestException as error:
+                    if int(error.status or 0) != 404:  # already gone is what we wanted
+                        raise
+        except TwilioRestException as error:
+            raise DeliveryError(f"twilio error {error.status}/{error.code}") from None
+        except TwilioException as error:
+            raise DeliveryError(f"twilio unavailable: {type(error).__name__}") from None
+        except OSError as error:
+            raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
+        return deleted
+
     def _explain(self, error: Any, address: str) -> DeliveryError:
         status, code = int(error.status or 0), int(error.code or 0)
         if code == TWILIO_OPTED_OUT:
@@ -413,6 +439,9 @@ def register(services: Services) -> None:
         sms_sender = TwilioSmsSender(settings, services)
         services.senders[Channel.SMS] = sms_sender
         services.closers.append(sms_sender.close)
+        from webhooks import erasure
+
+        erasure.register(services, sms_sender)
 
 
 class BackgroundReplies:

@@ -9,7 +9,9 @@ Every HAKI_SWEEP_SECONDS (Celery beat, or the in-process sweeper thread, or
 3. re-queues notifications that are due but not moving: pending rows nobody queued
    (Redis was down), and ``sending`` rows whose worker died (lease ran out);
 4. forgets the core's inbound de-duplication receipts past their retention
-   (bot/storage/retention.py): the sweep is the one periodic job every deployment runs.
+   (bot/storage/retention.py): the sweep is the one periodic job every deployment runs;
+5. so it also runs the jobs other features registered (``registry.periodic_jobs``), such
+   as erasing a deleted person's SMS log at Twilio (webhooks/erasure.py).
 
 Running two sweeps at once is safe: rows are claimed with ``SKIP LOCKED`` on PostgreSQL,
 and delivery itself is idempotent.
@@ -78,6 +80,12 @@ def sweep(services: Services, queue: NotificationQueue, now: datetime | None = N
     requeue_ids = _claim_stuck(services, now)
     for notification_id in dict.fromkeys(new_ids + requeue_ids):
         queue.enqueue(notification_id)
+    for job in services.registry.periodic_jobs:
+        try:
+            job(now)
+        except Exception as error:  # noqa: BLE001 - one failing job must not stop the sweep
+            log.error("periodic job failed", extra={"error": type(error).__name__,
+                                                    "job": getattr(job, "__name__", "?")})
     report = SweepReport(rerouted, assigned, expired, len(requeue_ids))
     if rerouted or assigned or expired or requeue_ids:
         log.info("sweep: %d re-routed, %d assigned, %d expired, %d re-queued",

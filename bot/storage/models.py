@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime, utcnow
@@ -60,3 +60,25 @@ class InboundReceipt(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProviderErasure(Base):
+    """DELETE, continued at the provider: the person's messages in the SMS provider's log.
+
+    Twilio keeps every message to and from a number (bodies included) in the account's
+    log. DELETE removes our rows at once and leaves this row behind, so a periodic job
+    (``webhooks.erasure``) asks the provider to delete that log too, retrying until it
+    has; then this row goes as well. The address must be kept until then, so it is a
+    Fernet token, and the row holds nothing else about the person.
+    """
+
+    __tablename__ = "provider_erasures"
+    __table_args__ = (Index("ix_provider_erasures_not_before", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address_encrypted: Mapped[str] = mapped_column(Text)
+    #: Not before the last replies (the DELETE confirmation) have left: they are erased too.
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(80), default="")

@@ -285,7 +285,8 @@ def _handler_for(standin: StandinServer) -> type[BaseHTTPRequestHandler]:
             self._send(standin._dispatch(request))
 
         def _send(self, response: Response) -> None:
-            payload = json.dumps(response.body).encode("utf-8")
+            # 204 No Content carries no body (Twilio's answer to a DELETE).
+            payload = b"" if response.status == 204 else json.dumps(response.body).encode("utf-8")
             self.send_response(response.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))

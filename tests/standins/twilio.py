@@ -14,6 +14,11 @@ Failures you can script::
     api.rate_limit_next()            # 429, Twilio error 20429
     api.opt_out("+27820000001")      # 400 / 21610 "Attempt to send to unsubscribed recipient"
     api.stop(); api.start()          # outage
+    api.in_progress("SM...")         # DELETE of that message: 409 / 20009 (still sending)
+
+The message log: ``GET Messages.json?To=...&From=...`` lists the messages the stand-in
+accepted (and those a test adds with ``receive(from_, body)``, as if the person had texted
+us), newest first; ``DELETE Messages/<sid>.json`` removes one (204), as Twilio does.
 
 Delivery reports: every accepted message keeps its ``StatusCallback``; the test decides
 what the carrier says and ``api.report_status(sid, "undelivered", error_code="30003")``
@@ -37,6 +42,8 @@ DEFAULT_AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 DEFAULT_NUMBER = "+27820009999"
 
 _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-f]{32})/Messages\.json$")
+_MESSAGE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-f]{32})/Messages/"
+                           r"(?P<message>(SM|MM)[0-9a-f]{32})\.json$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: GSM 03.38 basic set and extension, for the num_segments Twilio reports.
 _GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTU"
@@ -71,6 +78,8 @@ class TwilioStandin(StandinServer):
         self.number = number
         self._opted_out: set[str] = set()
         self._accepted: dict[str, dict[str, Any]] = {}  # sid -> the form we accepted
+        self._log: dict[str, dict[str, str]] = {}  # sid -> {"from", "to", "body"}: the log
+        self._in_progress: set[str] = set()
         self._state_lock = threading.Lock()
 
     # --- scripting ---------------------------------------------------------------------
@@ -111,6 +120,22 @@ class TwilioStandin(StandinServer):
                                           "User-Agent": "TwilioProxy/1.1"})
         return response.status_code
 
+    def receive(self, from_: str, body: str) -> str:
+        """A message the person sent to our number: it is in the account's log too."""
+        sid = "SM" + secrets.token_hex(16)
+        with self._state_lock:
+            self._log[sid] = {"from": from_, "to": self.number, "body": body}
+        return sid
+
+    def in_progress(self, sid: str) -> None:
+        with self._state_lock:
+            self._in_progress.add(sid)
+
+    def message_log(self) -> dict[str, dict[str, str]]:
+        """What the account's message log still holds: sid -> from, to, body."""
+        with self._state_lock:
+            return dict(self._log)
+
     # --- queries for tests ---------------------------------------------------------------
     def sid_of(self, to: str, nth: int = -1) -> str:
         """The sid we gave the ``nth`` accepted message to ``to`` (default: the last)."""
@@ -128,15 +153,48 @@ class TwilioStandin(StandinServer):
         return "Messages" if _MESSAGES_PATH.match(request.path) else request.path
 
     def answer(self, request: RecordedRequest) -> Response:
+        one = _MESSAGE_PATH.match(request.path)
+        if one is not None:
+            if not self._authorised(request, one.group("sid")):
+                return Response(401, twilio_error(401, 20003, "Authenticate"))
+            if request.method != "DELETE":
+                return Response(405, twilio_error(405, 20004, "Method not allowed"))
+            return self._delete_message(one.group("message"))
         match = _MESSAGES_PATH.match(request.path)
         if match is None:
             return Response(404, twilio_error(404, 20404, f"The requested resource "
                                                           f"{request.path} was not found"))
         if not self._authorised(request, match.group("sid")):
             return Response(401, twilio_error(401, 20003, "Authenticate"))
+        if request.method == "GET":
+            return self._list_messages(request.params)
         if request.method != "POST":
             return Response(405, twilio_error(405, 20004, "Method not allowed"))
         return self._create_message(request.params)
+
+    def _list_messages(self, params: dict[str, Any]) -> Response:
+        to, sender = params.get("To"), params.get("From")
+        with self._state_lock:
+            found = [{"sid": sid, "account_sid": self.account_sid, "from": entry["from"],
+                      "to": entry["to"], "body": entry["body"], "status": "delivered",
+                      "api_version": "2010-04-01", "direction": "outbound-api"
+                      if entry["from"] == self.number else "inbound"}
+                     for sid, entry in reversed(self._log.items())
+                     if (not to or entry["to"] == to) and (not sender or entry["from"] == sender)]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return Response(200, {"messages": found, "first_page_uri": uri, "next_page_uri": None,
+                              "previous_page_uri": None, "page": 0, "page_size": 50,
+                              "start": 0, "end": max(0, len(found) - 1), "uri": uri})
+
+    def _delete_message(self, sid: str) -> Response:
+        with self._state_lock:
+            if sid in self._in_progress:
+                return Response(409, twilio_error(409, 20009, "Cannot delete message because "
+                                                              "delivery has not been completed."))
+            if self._log.pop(sid, None) is None:
+                return Response(404, twilio_error(404, 20404, f"The requested resource "
+                                                              f"{sid} was not found"))
+        return Response(204, {})
 
     def _authorised(self, request: RecordedRequest, path_sid: str) -> bool:
         header = request.header("Authorization") or ""
@@ -173,6 +231,7 @@ class TwilioStandin(StandinServer):
         sid = "SM" + secrets.token_hex(16)
         with self._state_lock:
             self._accepted[sid] = dict(form)
+            self._log[sid] = {"from": sender, "to": to, "body": body}
         now = format_datetime(datetime.now(timezone.utc), usegmt=False)
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         return Response(201, {
