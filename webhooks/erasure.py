@@ -9,8 +9,12 @@ account, "delete everything" has to reach that log too.
    as the deletion; ours leaves one ``provider_erasures`` row: the number as a Fernet
    token and the time to start, a few minutes later, so the DELETE confirmation we are
    about to send has left and is erased with the rest.
+   Escalation's eraser adds a row per SMS notice it sent a responder about the person's
+   cases (``message_id``): those bodies can quote the consented summary and call-back
+   number, and they sit in the log under the responder's number, not the person's.
 2. Every sweep (``registry.periodic_jobs``) takes due rows, lists the messages to and from
-   the number and deletes each (``TwilioSmsSender.erase_log``), then deletes the row.
+   the number and deletes each (``TwilioSmsSender.erase_log``), or deletes the one message
+   (``erase_message``), then deletes the row.
    A message still being sent cannot be deleted yet (error 20009), and Twilio may be
    down: the row then waits with back-off and is tried again until it succeeds.
 
@@ -74,9 +78,14 @@ def erase_at_twilio(services: Services, sender: TwilioSmsSender,
 
     now = now or utcnow()
     done = 0
-    for row_id, token in _claim(services, now):
+    for row_id, token, message_id in _claim(services, now):
         try:
-            deleted = sender.erase_log(services.cipher.decrypt(token))
+            if message_id:
+                deleted = sender.erase_message(message_id)
+            elif token:
+                deleted = sender.erase_log(services.cipher.decrypt(token))
+            else:
+                deleted = 0
         except DeliveryError as error:
             with services.db.session() as session:
                 row = session.get(ProviderErasure, row_id)
@@ -94,15 +103,16 @@ def erase_at_twilio(services: Services, sender: TwilioSmsSender,
     return done
 
 
-def _claim(services: Services, now: datetime) -> list[tuple[int, str]]:
+def _claim(services: Services, now: datetime) -> list[tuple[int, str | None, str | None]]:
     """Due rows, each pushed out by a lease so a second sweep running now skips them."""
     with services.db.session() as session:
         rows = session.execute(
-            select(ProviderErasure.id, ProviderErasure.address_encrypted)
+            select(ProviderErasure.id, ProviderErasure.address_encrypted,
+                   ProviderErasure.message_id)
             .where(ProviderErasure.not_before <= now).order_by(ProviderErasure.id)
             .limit(BATCH).with_for_update(skip_locked=True)).all()
         if rows:
             session.execute(update(ProviderErasure)
                             .where(ProviderErasure.id.in_([row.id for row in rows]))
                             .values(not_before=now + LEASE))
-    return [(row.id, row.address_encrypted) for row in rows]
+    return [(row.id, row.address_encrypted, row.message_id) for row in rows]

@@ -250,6 +250,7 @@ class TelegramSender:
         try:
             bot = await self._get_bot()
             if method == "sendMessage":
+                assert chat_id is not None, "sendMessage needs a chat_id"  # send() always passes one
                 rows = params.get("rows") or []
                 markup = InlineKeyboardMarkup(
                     [[InlineKeyboardButton(label, callback_data=key) for label, key in row]
@@ -346,12 +347,7 @@ class TwilioSmsSender:
             found = {message.sid for field in ("to", "from_")
                      for message in self._client.messages.list(**{field: address}, page_size=100)}
             for sid in sorted(found):
-                try:
-                    self._client.messages(sid).delete()
-                    deleted += 1
-                except TwilioRestException as error:
-                    if int(error.status or 0) != 404:  # already gone is what we wanted
-                        raise
+                deleted += self._delete(sid)
         except TwilioRestException as error:
             raise DeliveryError(f"twilio error {error.status}/{error.code}") from None
         except TwilioException as error:
@@ -359,6 +355,30 @@ class TwilioSmsSender:
         except OSError as error:
             raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
         return deleted
+
+    def erase_message(self, sid: str) -> int:
+        """Delete one message from the account's log; 1 if it went, 0 if it was gone."""
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            return self._delete(sid)
+        except TwilioRestException as error:
+            raise DeliveryError(f"twilio error {error.status}/{error.code}") from None
+        except TwilioException as error:
+            raise DeliveryError(f"twilio unavailable: {type(error).__name__}") from None
+        except OSError as error:
+            raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
+
+    def _delete(self, sid: str) -> int:
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            self._client.messages(sid).delete()
+        except TwilioRestException as error:
+            if int(error.status or 0) == 404:
+                return 0  # already gone is what we wanted
+            raise
+        return 1
 
     def _explain(self, error: Any, address: str) -> DeliveryError:
         status, code = int(error.status or 0), int(error.code or 0)

@@ -34,6 +34,7 @@ from bot.escalation.models import (
 )
 from bot.escalation.routing import choose
 from bot.storage.crypto import Cipher
+from bot.storage.models import ProviderErasure
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -268,8 +269,22 @@ def erase_person_cases(session: Session, person_pseudonym: str,
             notes += _maybe(add_notification(session, case, TO_RESPONDER, "withdrawn",
                                              f"c{case.id}:withdrawn:r{responder_id}",
                                              responder_id=responder_id))
+        _erase_sms_notices_at_provider(session, case, now)
         anonymise(session, case)
     return notes
+
+
+def _erase_sms_notices_at_provider(session: Session, case: Case, now: datetime) -> None:
+    """SMS notices to responders quote the summary and maybe the call-back number, and
+    Twilio's log keeps them under the responder's number: queue each for deletion there
+    (webhooks/erasure.py). The person's own messages go with their number's log."""
+    sent = session.scalars(
+        select(Notification.provider_id).join(Responder, Responder.id == Notification.responder_id)
+        .where(Notification.case_id == case.id, Notification.recipient == TO_RESPONDER,
+               Notification.provider_id.is_not(None), Responder.channel == "sms")).all()
+    for provider_id in sorted(set(sent)):
+        session.add(ProviderErasure(channel="sms", message_id=provider_id, address_encrypted=None,
+                                    not_before=now, attempts=0, last_error=""))
 
 
 def anonymise(session: Session, case: Case) -> None:

@@ -66,9 +66,9 @@ class ProviderErasure(Base):
     """DELETE, continued at the provider: the person's messages in the SMS provider's log.
 
     Twilio keeps every message to and from a number (bodies included) in the account's
-    log. DELETE removes our rows at once and leaves this row behind, so a periodic job
-    (``webhooks.erasure``) asks the provider to delete that log too, retrying until it
-    has; then this row goes as well. The address must be kept until then, so it is a
+    log. DELETE removes our rows at once and leaves rows here behind, so a periodic job
+    (``webhooks.erasure``) asks the provider to delete those messages too, retrying until
+    it has; then the row goes as well. The address must be kept until then, so it is a
     Fernet token, and the row holds nothing else about the person.
     """
 
@@ -77,7 +77,11 @@ class ProviderErasure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
-    address_encrypted: Mapped[str] = mapped_column(Text)
+    #: Erase everything to and from this address (the person's own number) ...
+    address_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    #: ... or one message by its provider id (a notice about their case we sent to a
+    #: responder: it can quote their summary and call-back number).
+    message_id: Mapped[str | None] = mapped_column(String(64), default=None)
     #: Not before the last replies (the DELETE confirmation) have left: they are erased too.
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

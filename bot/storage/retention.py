@@ -7,8 +7,9 @@ Celery beat, the in-process sweeper, or `haki worker sweep` from cron.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session
 
 from bot.storage.models import InboundReceipt
@@ -20,7 +21,8 @@ RECEIPT_RETENTION = timedelta(days=2)
 
 def purge_inbound_receipts(session: Session, now: datetime) -> int:
     """Delete de-duplication receipts older than RECEIPT_RETENTION; returns how many."""
-    result = session.execute(
+    # A DML statement returns a CursorResult (which has rowcount); execute() is typed Result.
+    result = cast(CursorResult[Any], session.execute(
         delete(InboundReceipt).where(InboundReceipt.received_at < now - RECEIPT_RETENTION)
-    )
+    ))
     return int(result.rowcount or 0)

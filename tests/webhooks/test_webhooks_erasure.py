@@ -94,3 +94,33 @@ def test_telegram_and_cancelled_deletes_leave_nothing_to_erase(twilio_api, servi
     changed_mind.says("DELETE")
     changed_mind.says("NO")
     assert erasures(services) == []
+
+
+def test_notices_about_the_case_sent_to_an_sms_responder_are_erased_too(
+        twilio_api, services_for, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    from bot.escalation.responders import add_responder
+    from bot.escalation.regions import all_region_ids
+
+    services = services_for(sqlite_url, **twilio_api.settings())
+    paralegal = "+27830000403"
+    with services.db.session() as session:
+        add_responder(session, services.cipher, services.settings.secret_key, name="P",
+                      organisation="Test NGO", kind="paralegal", regions=["gauteng"],
+                      channel="sms", address=paralegal, on_duty=True,
+                      known_regions=all_region_ids(services.settings.content_dir))
+    conversation = Conversation(services)
+    person = Talker(conversation, Channel.SMS, NUMBER)
+    person.says("police are beating me now help")
+    for answer in ("1", "1", "YES", "YES"):  # paralegal, Gauteng, call me back, consent
+        person.says(answer)
+    from bot.escalation import escalation_of
+    escalation_of(services).queue.close()  # nothing left in flight: the notice was sent
+    [notice] = [e for e in twilio_api.message_log().values() if e["to"] == paralegal]
+    assert NUMBER in notice["body"]  # the call-back number the person agreed to share
+
+    person.says("DELETE")
+    person.says("YES")
+    erase_at_twilio(services, services.senders[Channel.SMS], now=utcnow() + timedelta(minutes=6))
+    log = twilio_api.message_log().values()
+    assert not any(NUMBER in entry["body"] or NUMBER in (entry["from"], entry["to"]) for entry in log)
+    assert erasures(services) == []

@@ -1,4 +1,4 @@
-"""DELETE at the provider: a queue of numbers whose SMS log must be erased at Twilio.
+"""DELETE at the provider: the SMS log of a number, or single messages, to erase at Twilio.
 
 Revision ID: 0006
 Revises: 0005
@@ -23,7 +23,8 @@ def upgrade() -> None:
         "provider_erasures",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("channel", sa.String(16), nullable=False),
-        sa.Column("address_encrypted", sa.Text(), nullable=False),
+        sa.Column("address_encrypted", sa.Text(), nullable=True),
+        sa.Column("message_id", sa.String(64), nullable=True),
         sa.Column("not_before", UTCDateTime(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.String(80), nullable=False),
