@@ -12,12 +12,13 @@ HAKI_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export HAKI_TEST_POSTGRES_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast check env clean rasa-if-possible
+.PHONY: help install run test test-fast check typecheck env clean rasa-if-possible
 
 help:
 	@echo "make run    - install, build catalogs and NLU model, migrate, serve on $(HOST):$(PORT)"
 	@echo "make test   - install test tools and run the whole suite (SQLite, PostgreSQL, Rasa)"
 	@echo "make check  - content check + the fast tests"
+	@echo "make typecheck - install the dev tools (mypy, ruff) and run mypy on bot, webhooks, nlu"
 	@echo "other: make locales | nlu | rasa | rasa-serve | nlu-eval | stack | stack-test"
 	@echo "       make bench-webhooks | bench-inprocess | bench-escalation | bench-load  (results: docs/benchmarks.md)"
 
@@ -75,6 +76,14 @@ test-fast: install
 check: install
 	$(BIN)/haki content check
 	$(BIN)/python -m pytest -m "not rasa and not stack" -q
+
+# The dev extra (mypy, ruff), re-installed when the dependency list changes.
+$(BIN)/.installed-dev: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+typecheck: $(BIN)/.installed-dev
+	$(BIN)/python -m mypy bot webhooks nlu
 
 clean:
 	rm -rf $(VENV) var/nlu var/rasa .pytest_cache

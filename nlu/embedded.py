@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -29,6 +30,9 @@ from sklearn.svm import LinearSVC
 
 from nlu.data import Example
 from nlu.normalize import clip, fold
+
+if TYPE_CHECKING:
+    from scipy.sparse import spmatrix  # untyped: Any to mypy
 
 #: Bump when the features or classifier change, so saved models are rebuilt.
 MODEL_VERSION = "embedded-4"
@@ -101,7 +105,7 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
         raw = np.asarray(raw, dtype=np.float64)
         return np.column_stack([-raw / 2, raw / 2]) if raw.ndim == 1 else raw
 
-    def fit(self, X: object, y: object) -> SoftmaxLinearSVC:
+    def fit(self, X: spmatrix | np.ndarray, y: object) -> SoftmaxLinearSVC:
         labels = np.asarray(y)
         svm = self._svm().fit(X, labels)
         self.classes_ = svm.classes_
@@ -113,7 +117,7 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
         self.intercept_ = np.asarray(intercept, dtype=np.float64) * self.scale_
         return self
 
-    def _fit_scale(self, X: object, labels: np.ndarray) -> float:
+    def _fit_scale(self, X: spmatrix | np.ndarray, labels: np.ndarray) -> float:
         smallest = int(np.unique(labels, return_counts=True)[1].min())
         folds = min(self.calibration_folds, smallest)
         if folds < 2:
@@ -131,16 +135,16 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
         found = minimize_scalar(log_loss, bounds=(np.log(0.1), np.log(100.0)), method="bounded")
         return float(np.exp(found.x))
 
-    def decision_function(self, X: object) -> np.ndarray:
+    def decision_function(self, X: spmatrix | np.ndarray) -> np.ndarray:
         return np.asarray(X @ self.coef_.T + self.intercept_)
 
-    def predict_proba(self, X: object) -> np.ndarray:
+    def predict_proba(self, X: spmatrix | np.ndarray) -> np.ndarray:
         scores = self.decision_function(X)
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def predict(self, X: object) -> np.ndarray:
+    def predict(self, X: spmatrix | np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
 
 

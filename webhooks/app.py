@@ -6,7 +6,7 @@ import importlib
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.messages import Channel
@@ -80,7 +80,7 @@ def build_app(settings: Settings | None = None, services: Services | None = None
     return app
 
 
-def _optional(target: str) -> object | None:
+def _optional(target: str) -> Blueprint | None:
     module_name, attribute = target.split(":")
     try:
         module = importlib.import_module(module_name)

@@ -4,9 +4,13 @@ Each gunicorn worker imports this module after the fork (we do not use --preload
 every worker builds its own services: database pool, NLU model, Telegram event loop.
 """
 
-from webhooks import create_app
+from typing import cast
 
-app = create_app()
+from webhooks import create_app
+from webhooks.app import Haki
+
+# create_app is typed Flask so that importing `webhooks` does not import Flask; it builds a Haki.
+app = cast(Haki, create_app())
 
 import atexit  # noqa: E402
 

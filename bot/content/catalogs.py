@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo
@@ -25,6 +26,9 @@ SOURCE_LANGUAGE = "en"
 
 #: (msgctxt, msgid) -> msgstr
 TranslationTable = dict[tuple[str | None, str], str]
+#: babel's Message.id: a str, or a tuple of str for a plural message (babel's own alias
+#: exists only for type checkers).
+MessageId = str | tuple[str, ...] | list[str]
 
 
 def po_path(locales_dir: Path, language: str) -> Path:
@@ -89,7 +93,7 @@ def merge(template: Catalog, old: Catalog | None, language: str) -> tuple[Catalo
         new.revision_date = old.revision_date
         new.last_translator = old.last_translator
         new.language_team = old.language_team
-    by_exact: dict[tuple[str | None, object], Message] = {}
+    by_exact: dict[tuple[str | None, MessageId], Message] = {}
     by_context: dict[str, Message] = {}
     if old is not None:
         for message in old:
@@ -135,8 +139,12 @@ def merge(template: Catalog, old: Catalog | None, language: str) -> tuple[Catalo
         new[msgid] = entry  # babel keys it by (msgid, msgctxt)
     if old is not None and language != SOURCE_LANGUAGE:
         for key, message in by_exact.items():
-            if key not in used and message.string and new.get(key[1], key[0]) is None:  # type: ignore[arg-type]
-                new.obsolete[key[1] if key[0] is None else (key[1], key[0])] = message
+            context, msgid = key
+            if key not in used and message.string and new.get(msgid, context) is None:
+                # babel types obsolete keys with a singular msgid; a plural message keeps its
+                # whole id here, as it always has (write_po reads only the values).
+                obsolete_key = msgid if context is None else (msgid, context)
+                new.obsolete[cast("str | tuple[str, str]", obsolete_key)] = message
                 stats.obsolete += 1
     return new, stats
 

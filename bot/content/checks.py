@@ -65,7 +65,7 @@ class CheckReport:
 
 
 #: (language, msgctxt) -> (po file, line) so SMS errors in a translation point into the .po
-Locations = dict[tuple[str, str], tuple[Path, int]]
+Locations = dict[tuple[str, str], tuple[Path, int | None]]  # babel's Message.lineno may be None
 
 
 def run_checks(content_dir: Path, locales_dir: Path, languages: tuple[str, ...],
@@ -141,10 +141,10 @@ def _check_catalog(locales_dir: Path, language: str, units: list[Unit], problems
             locations[(language, message.context)] = (path, message.lineno)
             _check_message(path, language, message, roles.get(message.context), problems)
     for unit in units:
-        message = by_context.get(unit.key)
-        if message is None or not message.string:
+        found = by_context.get(unit.key)
+        if found is None or not found.string:
             coverage.missing += 1
-        elif message.id != unit.text or message.fuzzy:
+        elif found.id != unit.text or found.fuzzy:
             coverage.fuzzy += 1
         else:
             coverage.translated += 1
@@ -208,7 +208,7 @@ def _check_sms(content: ContentSet, library: ContentLibrary, languages: tuple[st
                            definition.max_segments)
 
 
-def _judge_sms(problems: ProblemList, file: Path, line: int, label: str, text: str,
+def _judge_sms(problems: ProblemList, file: Path, line: int | None, label: str, text: str,
                count: SegmentCount, limit: int) -> None:
     bad = non_gsm7_characters(text)
     if bad:

@@ -84,13 +84,13 @@ def _print_rows(rows: list[SmsRow], languages: tuple[str, ...]) -> None:
     for (jurisdiction, key), cells in table.items():
         line = f"  {jurisdiction + ':' + key:<{width}}"
         for code in languages:
-            row = cells.get(code)
-            if row is None:
+            cell = cells.get(code)
+            if cell is None:
                 line += f"{'-':<16}"
                 continue
-            mark = "" if row.translated else "*"
-            encoding = "" if row.count.encoding == "GSM-7" else " UCS-2"
-            line += f"{f'{row.count.segments} / {row.count.units}{encoding}{mark}':<16}"
+            mark = "" if cell.translated else "*"
+            encoding = "" if cell.count.encoding == "GSM-7" else " UCS-2"
+            line += f"{f'{cell.count.segments} / {cell.count.units}{encoding}{mark}':<16}"
         click.echo(line)
 
 

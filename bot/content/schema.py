@@ -295,7 +295,7 @@ def _parse_jurisdiction(doc: YamlDoc, namespace: Namespace, content: ContentSet 
         menu=_str_list(doc, problems, doc.data.get("menu"), "menu"),
         roles={str(k): str(v) for k, v in roles.items()},
         default_help=_str(doc, problems, doc.data.get("default_help"), "default_help"),
-        file=doc.path, line=1, lines={k[0]: v for k, v in doc.lines.items() if len(k) == 1})
+        file=doc.path, line=1, lines={k[0]: v for k, v in doc.lines.items() if len(k) == 1 and isinstance(k[0], str)})
 
 
 def _parse_contacts(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:

@@ -282,7 +282,7 @@ def _erase_sms_notices_at_provider(session: Session, case: Case, now: datetime) 
         select(Notification.provider_id).join(Responder, Responder.id == Notification.responder_id)
         .where(Notification.case_id == case.id, Notification.recipient == TO_RESPONDER,
                Notification.provider_id.is_not(None), Responder.channel == "sms")).all()
-    for provider_id in sorted(set(sent)):
+    for provider_id in sorted({found for found in sent if found is not None}):
         session.add(ProviderErasure(channel="sms", message_id=provider_id, address_encrypted=None,
                                     not_before=now, attempts=0, last_error=""))
 

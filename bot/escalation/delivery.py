@@ -23,9 +23,9 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.escalation import notices
@@ -120,11 +120,12 @@ def _claim(services: Services, notification_id: int) -> _Target | Attempt:
         and_(Notification.status == SENDING, Notification.locked_until <= now),
     )
     with services.db.session() as session:
-        claimed = session.execute(
+        # An UPDATE returns a CursorResult (which has rowcount); execute() is typed Result.
+        claimed = cast(CursorResult[Any], session.execute(
             update(Notification).where(Notification.id == notification_id, claimable)
             .values(status=SENDING, attempts=Notification.attempts + 1, locked_until=lease_end)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )).rowcount
         notification = session.get(Notification, notification_id)
         if notification is None:
             return Attempt("missing")

@@ -162,7 +162,8 @@ class Flow:
     def create_case(self, turn: Turn, data: dict[str, str]) -> Replies:
         person = turn.person
         now = utcnow()
-        kind = data.get("kind") if data.get("kind") in RESPONDER_KINDS else PARALEGAL
+        requested = data.get("kind")
+        kind = requested if requested is not None and requested in RESPONDER_KINDS else PARALEGAL
         details = cases.NewCase(
             pseudonym=person.pseudonym, channel=turn.inbound.channel.value,
             address=turn.inbound.address, language=turn.language, jurisdiction=turn.jurisdiction,

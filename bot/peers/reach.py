@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event
+from sqlalchemy import Table, delete, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
@@ -35,7 +35,7 @@ def month_of(when: datetime) -> str:
 
 def bump(session: Session, code: str, month: str, metric: str, intent: str = "", by: int = 1) -> None:
     """Add ``by`` to one counter, creating it if needed (safe under concurrent turns)."""
-    table = ReachCount.__table__
+    table = cast(Table, ReachCount.__table__)  # a mapped class's __table__ is typed FromClause
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(code=code, month=month, metric=metric, intent=intent, count=by)
