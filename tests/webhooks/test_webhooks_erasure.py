@@ -3,6 +3,7 @@ texts, our replies and our notices erased at Twilio too (the stand-in keeps a lo
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -113,9 +114,20 @@ def test_notices_about_the_case_sent_to_an_sms_responder_are_erased_too(
     person.says("police are beating me now help")
     for answer in ("1", "1", "YES", "YES"):  # paralegal, Gauteng, call me back, consent
         person.says(answer)
-    from bot.escalation import escalation_of
-    escalation_of(services).queue.close()  # nothing left in flight: the notice was sent
-    [notice] = [e for e in twilio_api.message_log().values() if e["to"] == paralegal]
+    def notices() -> list[dict[str, str]]:
+        return [e for e in twilio_api.message_log().values() if e["to"] == paralegal]
+
+    def recorded() -> bool:  # sent, and its Twilio sid written down
+        from bot.escalation.models import Notification
+
+        with services.db.session() as session:
+            return session.scalar(select(Notification.provider_id).where(
+                Notification.kind == "assigned")) is not None
+
+    deadline = time.monotonic() + 15  # the in-process queue's worker thread sends it
+    while not recorded() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    [notice] = notices()
     assert NUMBER in notice["body"]  # the call-back number the person agreed to share
 
     person.says("DELETE")
