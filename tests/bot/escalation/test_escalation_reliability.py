@@ -31,7 +31,7 @@ from bot.messages import Channel
 from tests.conftest import TEST_FERNET_KEY, _truncate_all
 from tests.standins.fixtures import TelegramApi, TwilioApi
 
-from conftest import Escalations
+from escalation_world import Escalations
 from test_escalation_dialogues import escalate_on_sms
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.timeout(120)]
