@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,15 @@ pytest_plugins = ["tests.standins.fixtures"]
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TEST_FERNET_KEY = "q2xGQ1Q3d3J0b0p3cm1XZ1ZQbW1Ec2F3d0c4eFZ0bVk="
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago. The probe socket is closed again, so
+    until someone listens there a connection to it is refused: tests use it both for a
+    server they are about to start and for "the service is down"."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

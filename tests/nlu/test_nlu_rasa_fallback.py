@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,12 +13,7 @@ import pytest
 
 from nlu import NluService, service
 from nlu.rasa_client import RasaClient
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again when the with-block ends
+from tests.conftest import free_port
 
 
 class _FakeRasa(BaseHTTPRequestHandler):
@@ -95,7 +89,7 @@ def test_rasa_answers_when_up(nlu_service: NluService, good_rasa: str) -> None:
 
 def test_rasa_down_falls_back_to_embedded(nlu_service: NluService, caplog: pytest.LogCaptureFixture) -> None:
     before = service.fallback_count()
-    rasa = _with_rasa(nlu_service, f"http://127.0.0.1:{_closed_port()}")
+    rasa = _with_rasa(nlu_service, f"http://127.0.0.1:{free_port()}")
     with caplog.at_level(logging.WARNING, logger="haki.nlu"):
         parse = rasa.parse("they are arresting me now", "en")
     assert parse.intent == "urgent_arrested_now" and parse.urgent
@@ -123,7 +117,7 @@ def test_rasa_nonsense_falls_back(nlu_service: NluService, broken_rasa: str) -> 
 
 
 def test_cooldown_skips_rasa_after_a_failure(nlu_service: NluService) -> None:
-    client = RasaClient(f"http://127.0.0.1:{_closed_port()}", 0.3, cooldown_seconds=60)
+    client = RasaClient(f"http://127.0.0.1:{free_port()}", 0.3, cooldown_seconds=60)
     rasa = NluService(nlu_service.model, nlu_service.languages, nlu_service.threshold, rasa=client)
     rasa.parse("hi")
     before = service.fallback_reasons().get("cooldown", 0)

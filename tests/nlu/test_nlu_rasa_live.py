@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,16 +19,11 @@ import requests
 from bot.settings import PROJECT_ROOT
 from nlu import NluService, build_nlu, rasa_project
 from tests.nlu.conftest import nlu_settings
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.rasa
 
 STARTUP_SECONDS = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _model(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -45,7 +39,7 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not rasa_project.available():
         pytest.skip(rasa_project.HOW_TO_GET_RASA)
     model = _model(tmp_path_factory)
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("rasa-server") / "rasa.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -10,12 +9,7 @@ import pytest
 from bot.messages import Channel, InboundMessage
 from bot.storage.base import utcnow
 from webhooks import create_app
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # closed again when the block ends: refused
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -51,7 +45,7 @@ def test_readyz_pings_redis_when_one_is_configured(client_for) -> None:  # type:
 
 
 def test_readyz_is_503_and_names_redis_when_redis_is_down(client_for) -> None:  # type: ignore[no-untyped-def]
-    client, _ = client_for(redis_url=f"redis://127.0.0.1:{closed_port()}/0")
+    client, _ = client_for(redis_url=f"redis://127.0.0.1:{free_port()}/0")
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.get_json()
@@ -63,7 +57,7 @@ def test_readyz_is_503_and_names_the_database_when_it_is_unreachable(client_for)
     client, services = client_for()
     from bot.storage.db import Database
 
-    services.db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/nowhere")
+    services.db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere")
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["failed"] == ["database"]
@@ -71,7 +65,7 @@ def test_readyz_is_503_and_names_the_database_when_it_is_unreachable(client_for)
 
 
 def test_rasa_down_is_degraded_for_the_balancer_and_a_failure_when_strict(client_for) -> None:  # type: ignore[no-untyped-def]
-    client, _ = client_for(nlu_backend="rasa", rasa_url=f"http://127.0.0.1:{closed_port()}")
+    client, _ = client_for(nlu_backend="rasa", rasa_url=f"http://127.0.0.1:{free_port()}")
     relaxed = client.get("/readyz")
     assert relaxed.status_code == 200
     assert relaxed.get_json()["status"] == "degraded"
@@ -111,7 +105,7 @@ def test_metrics_count_messages_and_time_the_nlu(client_for) -> None:  # type: i
 
 
 def test_a_rasa_outage_shows_as_nlu_fallbacks(client_for) -> None:  # type: ignore[no-untyped-def]
-    client, services = client_for(nlu_backend="rasa", rasa_url=f"http://127.0.0.1:{closed_port()}")
+    client, services = client_for(nlu_backend="rasa", rasa_url=f"http://127.0.0.1:{free_port()}")
     from nlu import NluService
     from nlu.rasa_client import RasaClient
 

@@ -8,7 +8,6 @@ second paralegal and the person is told.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -21,12 +20,7 @@ from bot.escalation.models import CaseEvent, Notification
 from bot.messages import Channel
 from test_escalation_dialogues import escalate_on_sms
 from test_escalation_sweeps import run_sweep
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -35,7 +29,7 @@ def live(world_for, database_url) -> Iterator[Any]:  # type: ignore[no-untyped-d
     callbacks (signed over that URL) reach it."""
     from webhooks.app import build_app
 
-    port = _free_port()
+    port = free_port()
     world = world_for(database_url, public_url=f"http://127.0.0.1:{port}")
     server = make_server("127.0.0.1", port, build_app(services=world.services), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

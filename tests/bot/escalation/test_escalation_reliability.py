@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from sqlalchemy import select
 
 from bot.escalation.models import Case, CaseEvent, Notification
 from bot.messages import Channel
-from tests.conftest import TEST_FERNET_KEY, _truncate_all
+from tests.conftest import TEST_FERNET_KEY, _truncate_all, free_port
 from tests.standins.fixtures import TelegramApi, TwilioApi
 
 from escalation_world import Escalations
@@ -49,12 +48,6 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RedisServer:
