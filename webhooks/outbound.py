@@ -24,7 +24,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -318,21 +319,13 @@ class TwilioSmsSender:
         quiet_client_loggers()
 
     def send(self, address: str, message: OutboundMessage) -> str | None:
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
         body = render_sms(message)
-        try:
+        with self._failures(lambda error: self._explain(error, address)):
             # The status callback tells us later whether the handset got it: an urgent
             # case whose notice was undelivered is re-routed at once (bot/escalation/reports.py).
             created = self._client.messages.create(
                 to=address, from_=self._settings.twilio_number, body=body,
                 status_callback=self._settings.public_url.rstrip("/") + TWILIO_STATUS_PATH)
-        except TwilioRestException as error:
-            raise self._explain(error, address) from None
-        except TwilioException as error:
-            raise DeliveryError(f"twilio unavailable: {type(error).__name__}") from None
-        except OSError as error:  # connection refused, reset, timeout
-            raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
         return str(created.sid)
 
     def erase_log(self, address: str) -> int:
@@ -340,33 +333,36 @@ class TwilioSmsSender:
         person's texts, our replies and notices); returns how many went. Raises
         DeliveryError when some could not be deleted yet (still sending: error 20009) or
         Twilio is unreachable: the caller tries again later."""
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
         deleted = 0
-        try:
+        with self._failures():
             found = {message.sid for field in ("to", "from_")
                      for message in self._client.messages.list(**{field: address}, page_size=100)}
             for sid in sorted(found):
                 deleted += self._delete(sid)
-        except TwilioRestException as error:
-            raise DeliveryError(f"twilio error {error.status}/{error.code}") from None
-        except TwilioException as error:
-            raise DeliveryError(f"twilio unavailable: {type(error).__name__}") from None
-        except OSError as error:
-            raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
         return deleted
 
     def erase_message(self, sid: str) -> int:
         """Delete one message from the account's log; 1 if it went, 0 if it was gone."""
+        deleted = 0
+        with self._failures():
+            deleted = self._delete(sid)
+        return deleted
+
+    @staticmethod
+    @contextmanager
+    def _failures(explain: Callable[[Any], DeliveryError] | None = None) -> Iterator[None]:
+        """Every Twilio failure as a DeliveryError: an API error through ``explain`` (or
+        plainly), and anything else as Twilio being unavailable or unreachable."""
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
         try:
-            return self._delete(sid)
+            yield
         except TwilioRestException as error:
-            raise DeliveryError(f"twilio error {error.status}/{error.code}") from None
+            raise (explain(error) if explain is not None
+                   else DeliveryError(f"twilio error {error.status}/{error.code}")) from None
         except TwilioException as error:
             raise DeliveryError(f"twilio unavailable: {type(error).__name__}") from None
-        except OSError as error:
+        except OSError as error:  # connection refused, reset, timeout
             raise DeliveryError(f"twilio unreachable: {type(error).__name__}") from None
 
     def _delete(self, sid: str) -> int:
@@ -404,18 +400,25 @@ class TwilioSmsSender:
             session.close()
 
 
-def mark_sms_opted_out(services: Services, address: str) -> None:
-    """Twilio says this number opted out (error 21610): record it on the pseudonymous row.
-
-    The number itself is only hashed, never stored; a person we never talked to has no row
-    and nothing is created for them."""
+def _set_on_person(services: Services, channel: Channel, address: str, flag: str,
+                   value: bool) -> tuple[str, bool]:
+    """Set ``flag`` on the pseudonymous row of whoever has ``address``; returns the
+    pseudonym and whether the row changed. The address is only hashed, never stored, and
+    a person we never talked to has no row and gets none."""
     from bot.storage.models import Person
 
-    who = pseudonym(services.settings.secret_key, Channel.SMS.value, address)
+    who = pseudonym(services.settings.secret_key, channel.value, address)
     with services.db.session() as session:
         person = session.get(Person, who)
-        if person is not None and not person.opted_out:
-            person.opted_out = True
+        if person is None or getattr(person, flag) == value:
+            return who, False
+        setattr(person, flag, value)
+    return who, True
+
+
+def mark_sms_opted_out(services: Services, address: str) -> None:
+    """Twilio says this number opted out (error 21610): record it on their row."""
+    who, _ = _set_on_person(services, Channel.SMS, address, "opted_out", True)
     log.info("sms recipient opted out at twilio", extra={"person": log_tag(who)})
 
 
@@ -426,17 +429,11 @@ def mark_blocked(services: Services, channel: Channel, address: str,
 
     Unlike STOP this is not the person asking us for silence: the mark only stops
     escalation updates from being sent into the void, and the conversation clears it as
-    soon as they write again. A person we never talked to has no row and gets none."""
-    from bot.storage.models import Person
-
-    who = pseudonym(services.settings.secret_key, channel.value, address)
-    with services.db.session() as session:
-        person = session.get(Person, who)
-        if person is None or person.blocked == blocked:
-            return
-        person.blocked = blocked
-    log.info("person blocked the bot" if blocked else "person unblocked the bot",
-             extra={"person": log_tag(who), "channel": channel.value})
+    soon as they write again."""
+    who, changed = _set_on_person(services, channel, address, "blocked", blocked)
+    if changed:
+        log.info("person blocked the bot" if blocked else "person unblocked the bot",
+                 extra={"person": log_tag(who), "channel": channel.value})
 
 
 def telegram_configured(settings: Settings) -> bool:
