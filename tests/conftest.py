@@ -157,6 +157,16 @@ def services(services_for, sqlite_url):  # type: ignore[no-untyped-def]
     return services_for(sqlite_url)
 
 
+def person_row(services, channel: Channel | str, address: str):  # type: ignore[no-untyped-def]
+    """The stored state (``people`` row) of whoever writes from ``address``; None if none."""
+    from bot.identity import pseudonym
+    from bot.storage.models import Person as PersonRow
+
+    channel_name = channel.value if isinstance(channel, Channel) else channel
+    with services.db.session() as session:
+        return session.get(PersonRow, pseudonym(services.settings.secret_key, channel_name, address))
+
+
 class Person:
     """One person talking to the bot: `person.says("hi")` returns the replies."""
 

@@ -7,10 +7,8 @@ import time
 
 import pytest
 
-from bot.identity import pseudonym
 from bot.messages import Channel, OutboundMessage, ReplyOption
-from bot.storage.models import Person
-from tests.conftest import make_settings
+from tests.conftest import make_settings, person_row
 from webhooks.outbound import DeliveryError, TelegramSender, TwilioSmsSender, register
 from webhooks.pacing import ChatPacer
 
@@ -116,9 +114,8 @@ def test_twilio_21610_marks_the_person_opted_out(twilio_api, services_for, sqlit
     with pytest.raises(DeliveryError) as caught:
         services.senders[Channel.SMS].send(number, NOTICE)
     assert caught.value.permanent and caught.value.opted_out
-    with services.db.session() as session:
-        person = session.get(Person, pseudonym(services.settings.secret_key, "sms", number))
-        assert person is not None and person.opted_out
+    person = person_row(services, Channel.SMS, number)
+    assert person is not None and person.opted_out
 
 
 def test_a_telegram_chat_that_blocked_us_is_marked(telegram_api, services_for,
@@ -133,9 +130,8 @@ def test_a_telegram_chat_that_blocked_us_is_marked(telegram_api, services_for,
     with pytest.raises(DeliveryError) as caught:
         services.senders[Channel.TELEGRAM].send(chat_id, NOTICE)
     assert caught.value.permanent and caught.value.blocked
-    with services.db.session() as session:
-        person = session.get(Person, pseudonym(services.settings.secret_key, "telegram", chat_id))
-        assert person is not None and person.blocked and not person.opted_out
+    person = person_row(services, Channel.TELEGRAM, chat_id)
+    assert person is not None and person.blocked and not person.opted_out
 
 
 @pytest.mark.parametrize(("trouble", "retry_after", "permanent"), [

@@ -6,7 +6,7 @@ import pytest
 from telegram import Update
 
 from bot.messages import Channel, InboundKind, OutboundMessage
-from tests.conftest import make_settings
+from tests.conftest import make_settings, person_row
 from tests.webhooks.conftest import TELEGRAM_PATH, load, telegram_headers
 from webhooks.telegram import parse_update
 
@@ -175,14 +175,8 @@ def test_a_replayed_update_id_is_answered_once(make_app) -> None:  # type: ignor
 
 
 def blocked(app, chat_id: int) -> bool:  # type: ignore[no-untyped-def]
-    from bot.identity import pseudonym
-    from bot.storage.models import Person
-
-    services = app.haki.services
-    with services.db.session() as session:
-        person = session.get(Person, pseudonym(services.settings.secret_key, "telegram",
-                                               str(chat_id)))
-        return bool(person and person.blocked)
+    person = person_row(app.haki.services, Channel.TELEGRAM, str(chat_id))
+    return bool(person and person.blocked)
 
 
 def test_blocking_the_bot_is_remembered_until_they_write_again(make_app) -> None:  # type: ignore[no-untyped-def]

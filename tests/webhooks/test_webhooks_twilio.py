@@ -8,10 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bot.identity import pseudonym
 from bot.messages import Channel, InboundKind
 from bot.sms_encoding import count_segments, is_gsm7
-from bot.storage.models import Person
+from tests.conftest import person_row
 from tests.webhooks.conftest import (PUBLIC_URL, SMS_PATH, STATUS_PATH, TWILIO_TOKEN, load,
                                      signed_sms, twilio_signature)
 from webhooks.twilio_sms import LOCATION_FIELDS, parse_message, without_location
@@ -25,10 +24,8 @@ def messages(response) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def opted_out(app, number: str) -> bool:  # type: ignore[no-untyped-def]
-    services = app.haki.services
-    with services.db.session() as session:
-        person = session.get(Person, pseudonym(services.settings.secret_key, "sms", number))
-        return bool(person and person.opted_out)
+    person = person_row(app.haki.services, Channel.SMS, number)
+    return bool(person and person.opted_out)
 
 
 # --- parsing: fixture -> InboundMessage ---------------------------------------------------

@@ -20,7 +20,7 @@ from bot.escalation.models import CaseEvent, Notification
 from bot.messages import Channel
 from test_escalation_dialogues import escalate_on_sms
 from test_escalation_sweeps import run_sweep
-from tests.conftest import free_port
+from tests.conftest import free_port, person_row
 
 
 @pytest.fixture
@@ -166,13 +166,8 @@ def test_a_person_who_blocked_the_bot_gets_no_updates_until_they_write(world) ->
 
     person.says("STATUS")  # writing again clears the mark, and STATUS still answers
     assert reference in person.text
-    with world.services.db.session() as session:
-        from bot.identity import pseudonym
-        from bot.storage.models import Person
-
-        row = session.get(Person, pseudonym(world.services.settings.secret_key, "telegram",
-                                            person.address))
-        assert row is not None and not row.blocked
+    row = person_row(world.services, Channel.TELEGRAM, person.address)
+    assert row is not None and not row.blocked
 
 
 def test_a_late_report_adds_nothing_to_a_deleted_case(live) -> None:  # type: ignore[no-untyped-def]
