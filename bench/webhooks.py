@@ -27,7 +27,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,7 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 PUBLIC_URL = "https://bench.haki.example"
 TWILIO_TOKEN = secrets.token_hex(16)
 TELEGRAM_SECRET = "bench_" + secrets.token_hex(8)
+SMS_PATH = "/webhooks/twilio/sms"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION_START = "<!-- webhooks:start -->"
@@ -188,12 +188,10 @@ def database(kind: str) -> Iterator[str]:
 
 
 # --- Haki under gunicorn ----------------------------------------------------------------
-@contextmanager
-def haki_server(database_url: str, workers: int, telegram_api_url: str,
-                telegram_token: str) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    env = dict(os.environ)
-    env.update({
+def haki_environment(database_url: str) -> dict[str, str]:
+    """The settings of a Haki under benchmark: signed webhooks, the embedded NLU, no
+    sandbox, no Redis, the rate limit out of the way, warnings-only logs."""
+    return {
         "HAKI_SECRET_KEY": secrets.token_urlsafe(48),
         "HAKI_ENCRYPTION_KEYS": "q2xGQ1Q3d3J0b0p3cm1XZ1ZQbW1Ec2F3d0c4eFZ0bVk=",
         "HAKI_ENVIRONMENT": "development",
@@ -202,13 +200,23 @@ def haki_server(database_url: str, workers: int, telegram_api_url: str,
         "HAKI_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "HAKI_TWILIO_ACCOUNT_SID": "",
         "HAKI_TELEGRAM_SECRET": TELEGRAM_SECRET,
-        "HAKI_TELEGRAM_TOKEN": telegram_token,
-        "HAKI_TELEGRAM_API_URL": telegram_api_url,
         "HAKI_NLU_BACKEND": "embedded",
         "HAKI_SANDBOX": "0",
         "HAKI_REDIS_URL": "",
         "HAKI_RATE_LIMIT_MESSAGES": "1000",
         "HAKI_LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def haki_server(database_url: str, workers: int, telegram_api_url: str,
+                telegram_token: str) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    env = dict(os.environ)
+    env.update(haki_environment(database_url))
+    env.update({
+        "HAKI_TELEGRAM_TOKEN": telegram_token,
+        "HAKI_TELEGRAM_API_URL": telegram_api_url,
         "HAKI_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_ACCESS_LOG": "0",
@@ -237,7 +245,8 @@ def haki_server(database_url: str, workers: int, telegram_api_url: str,
         log.unlink(missing_ok=True)
 
 
-def sms_request(base: str, person: int, serial: int, text: str) -> Callable[[requests.Session], requests.Response]:
+def signed_sms_form(person: int, serial: int, text: str) -> tuple[dict[str, str], str]:
+    """A Twilio SMS webhook form as Twilio sends it, and its X-Twilio-Signature."""
     form = {
         "ToCountry": "ZA", "ToState": "", "SmsMessageSid": f"SM{serial:032x}", "NumMedia": "0",
         "ToCity": "", "FromZip": "", "SmsSid": f"SM{serial:032x}", "FromState": "",
@@ -246,12 +255,15 @@ def sms_request(base: str, person: int, serial: int, text: str) -> Callable[[req
         "MessageSid": f"SM{serial:032x}", "AccountSid": "AC" + "0" * 32,
         "From": f"+2782{person:07d}", "ApiVersion": "2010-04-01",
     }
-    path = "/webhooks/twilio/sms"
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL + path, form)
+    return form, RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC_URL + SMS_PATH, form)
+
+
+def sms_request(base: str, person: int, serial: int, text: str) -> Callable[[requests.Session], requests.Response]:
+    form, signature = signed_sms_form(person, serial, text)
     body = urlencode(form)
     headers = {"X-Twilio-Signature": signature,
                "Content-Type": "application/x-www-form-urlencoded"}
-    return lambda session: session.post(base + path, data=body, headers=headers, timeout=30)
+    return lambda session: session.post(base + SMS_PATH, data=body, headers=headers, timeout=30)
 
 
 def telegram_request(base: str, person: int, serial: int, text: str) -> Callable[[requests.Session], requests.Response]:
