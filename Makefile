@@ -15,7 +15,7 @@ export HAKI_TEST_POSTGRES_URL
 .PHONY: help install run test test-fast check typecheck env clean rasa-if-possible
 
 help:
-	@echo "make run    - install, build catalogs and NLU model, migrate, serve on $(HOST):$(PORT)"
+	@echo "make run    - install, compile catalogs, build the NLU model, migrate, serve on $(HOST):$(PORT)"
 	@echo "make test   - install test tools and run the whole suite (SQLite, PostgreSQL, Rasa)"
 	@echo "make check  - content check + the fast tests"
 	@echo "make typecheck - install the dev tools (mypy, ruff) and run mypy on bot, webhooks, nlu"
@@ -44,7 +44,8 @@ install: $(BIN)/.installed
 
 env: .env
 
-run: install .env locales nlu
+# compile-locales, not locales: running the service never rewrites a tracked file.
+run: install .env compile-locales nlu
 	$(BIN)/haki db upgrade
 	@echo ""
 	@echo "Haki is starting on http://$(HOST):$(PORT)"

@@ -20,8 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     upd.add_argument("--template", type=Path, required=True)
     upd.add_argument("--locales", type=Path, required=True)
     upd.add_argument("--languages", required=True, help="comma-separated, e.g. en,zu,af")
+    upd.add_argument("--pot", type=Path, default=None,
+                     help="the tracked template: replaced by --template only when a text changed")
     args = parser.parse_args(argv)
-    return update(args.template, args.locales, [c.strip() for c in args.languages.split(",") if c.strip()])
+    return update(args.template, args.locales, [c.strip() for c in args.languages.split(",") if c.strip()],
+                  pot_path=args.pot)
 
 
 if __name__ == "__main__":
