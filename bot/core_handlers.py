@@ -32,15 +32,26 @@ def menu_option(turn: Turn) -> ReplyOption:
     return turn.option("cmd:menu", "option_menu")
 
 
+#: System texts that appear as labels or the question of the main menu.
+MENU_TEXTS = ("menu_intro", "option_menu", "esc_menu_option", "peers_share_option")
+
+
 def main_menu(turn: Turn, prefix: str = "") -> Replies:
-    options = []
-    for intent in turn.content.menu_intents(turn.jurisdiction):
-        topic = turn.topic(intent)
-        if topic is not None:
-            options.append(ReplyOption(key=f"intent:{intent}", label=topic.title))
-    for extra in turn.services.registry.menu_extras:
-        options.extend(extra(turn))
-    text = (prefix + "\n\n" if prefix else "") + turn.text("menu_intro")
+    intents = turn.content.menu_intents(turn.jurisdiction)
+    # A menu never mixes languages: one label without a translation makes it all English.
+    language = turn.content.menu_language(turn.jurisdiction, turn.language, intents, MENU_TEXTS)
+    turn.language_override = language if language != turn.language else None
+    try:
+        options = []
+        for intent in intents:
+            topic = turn.topic(intent)
+            if topic is not None:
+                options.append(ReplyOption(key=f"intent:{intent}", label=topic.title))
+        for extra in turn.services.registry.menu_extras:
+            options.extend(extra(turn))
+        text = (prefix + "\n\n" if prefix else "") + turn.text("menu_intro")
+    finally:
+        turn.language_override = None
     turn.notes.setdefault("intent", "menu")
     return [turn.offer(text, options, intent="menu")]
 
@@ -218,14 +229,22 @@ def topic_reply(turn: Turn, topic: Topic) -> Replies:
     """The answer for the person's channel, with follow-ups; plus the language menu when
     the answer had to fall back to English (a separate message, so an SMS answer stays
     within its two segments)."""
-    text = topic.sms if turn.inbound.channel is Channel.SMS else topic.full
-    options = []
-    for follow_up in topic.follow_ups:
-        other = turn.topic(follow_up)
-        if other is not None:
-            options.append(ReplyOption(key=f"intent:{follow_up}", label=other.title))
-    options.append(menu_option(turn))
-    if topic.translated:
+    part = "sms" if turn.inbound.channel is Channel.SMS else "full"
+    text = topic.sms if part == "sms" else topic.full
+    language = turn.content.menu_language(turn.jurisdiction, turn.language, topic.follow_ups, ("option_menu",))
+    turn.language_override = language if language != turn.language else None
+    try:
+        options = []
+        for follow_up in topic.follow_ups:
+            other = turn.topic(follow_up)
+            if other is not None:
+                options.append(ReplyOption(key=f"intent:{follow_up}", label=other.title))
+        options.append(menu_option(turn))
+    finally:
+        turn.language_override = None
+    # Only the text this person gets counts: a stale Telegram answer does not make an SMS
+    # reader see the language menu.
+    if topic.translated_for(part):
         return [turn.offer(text, options, intent=topic.intent)]
     answer = OutboundMessage(text=text, intent=topic.intent)
     languages = language_menu(turn, prompt_key="fallback_language_note")

@@ -35,10 +35,14 @@ class Turn:
     #: Extra facts for `haki ask` and metrics (never message text).
     notes: dict[str, Any] = field(default_factory=dict)
     dry_run: bool = False
+    #: Set while a menu is built in English because one of its labels is not translated.
+    language_override: str | None = None
 
     # --- language and content --------------------------------------------------------
     @property
     def language(self) -> str:
+        if self.language_override:
+            return self.language_override
         return self.person.language or self.services.settings.default_language
 
     @property

@@ -44,6 +44,8 @@ class Coverage:
     translated: int = 0
     fuzzy: int = 0
     missing: int = 0
+    fuzzy_keys: list[str] = field(default_factory=list)
+    missing_keys: list[str] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -139,19 +141,23 @@ def _check_catalog(locales_dir: Path, language: str, units: list[Unit], problems
     for message in catalog:
         if message.context and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
             locations[(language, message.context)] = (path, message.lineno)
-            _check_message(path, language, message, roles.get(message.context), problems)
+            if not message.fuzzy:  # a fuzzy entry is never shown; it is listed as fuzzy below
+                _check_message(path, language, message, roles.get(message.context), problems)
     for unit in units:
         found = by_context.get(unit.key)
         if found is None or not found.string:
             coverage.missing += 1
+            coverage.missing_keys.append(unit.key)
         elif found.id != unit.text or found.fuzzy:
             coverage.fuzzy += 1
+            coverage.fuzzy_keys.append(unit.key)
         else:
             coverage.translated += 1
     untranslated = coverage.total - coverage.translated
     if untranslated:
         problems.warning(path, None, f"{language}: {untranslated} of {coverage.total} texts not translated "
-                                     f"({coverage.fuzzy} fuzzy/outdated, {coverage.missing} missing): English is shown")
+                                     f"({coverage.fuzzy} fuzzy/outdated, {coverage.missing} missing): English "
+                                     "is shown for those texts only")
     return coverage
 
 
@@ -183,11 +189,11 @@ def _check_sms(content: ContentSet, library: ContentLibrary, languages: tuple[st
                 answer = library.topic(name, intent, language)
                 assert answer is not None
                 count = count_segments(answer.sms)
-                report.topics.append(SmsRow(name, intent, language, count, answer.translated))
+                report.topics.append(SmsRow(name, intent, language, count, answer.sms_translated))
                 key = topic_key(name, intent, "sms")
-                where = locations.get((language, key)) if answer.language != SOURCE_LANGUAGE else None
+                where = locations.get((language, key)) if answer.sms_translated else None
                 file, line = where or (topic.file, topic.lines["sms"])
-                if language != SOURCE_LANGUAGE and not answer.translated:
+                if language != SOURCE_LANGUAGE and not answer.sms_translated:
                     continue  # the English text, already judged on its own row
                 _judge_sms(report.problems, file, line, f"{language} {intent}", answer.sms, count, SMS_SEGMENT_LIMIT)
         for key, definition in sorted({**content.common.system, **namespace.system}.items()):

@@ -61,6 +61,9 @@ def _print_report(report: CheckReport, languages: tuple[str, ...], all_rows: boo
         for language, cov in report.coverage.items():
             click.echo(f"  {language}: {cov.translated}/{cov.total} ({cov.percent}%), "
                        f"{cov.fuzzy} fuzzy or outdated, {cov.missing} missing")
+            for label, keys in (("fuzzy", cov.fuzzy_keys), ("missing", cov.missing_keys)):
+                for key in keys:
+                    click.echo(f"    {label}: {key}")
     if report.topics:
         click.echo("\nSMS answers: segments/characters per language (* = English fallback)")
         _print_rows(report.topics, languages)
@@ -103,7 +106,7 @@ def _print_rows(rows: list[SmsRow], languages: tuple[str, ...]) -> None:
 def preview(key: str, language: str, channel: str, jurisdiction: str, content_dir: Path,
             locales_dir: Path, languages: str) -> None:
     """Show exactly what a person receives for KEY (an intent or a system text key)."""
-    from bot.content.preview import build_message, describe
+    from bot.content.preview import build_messages, describe_all
 
     codes = _codes(languages)
     try:
@@ -113,7 +116,7 @@ def preview(key: str, language: str, channel: str, jurisdiction: str, content_di
             click.echo(problem.format(PROJECT_ROOT), err=True)
         sys.exit(1)
     try:
-        message = build_message(library, key, language, jurisdiction, codes, channel)
+        messages = build_messages(library, key, language, jurisdiction, codes, channel)
     except KeyError as error:
         raise click.BadParameter(str(error.args[0]), param_hint="KEY") from None
-    click.echo(describe(message, channel))
+    click.echo(describe_all(messages, channel))

@@ -1,8 +1,10 @@
 """``ContentLibrary``: the answers, safety texts and system texts, in the person's language.
 
 English comes from the YAML; other languages from the gettext catalogs, looked up by
-(content key, English text). A stale or missing translation therefore never shows: the
-English text is used and ``translated`` is False, so the core can add the language menu.
+(content key, English text). A stale or missing translation therefore never shows: that one
+text falls back to English, never the whole topic. An SMS answer is one text (body,
+sources line and footer in one language), so is a Telegram answer, so is a menu: a menu
+whose labels are not all translated is shown wholly in English (``menu_language``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ class Topic:
     follow_ups: tuple[str, ...]
     sources: tuple[str, ...]
     reviewed: dt.date
+    #: All three texts (title, SMS answer, full answer) are in the asked language.
     translated: bool
+    sms_translated: bool = True
+    full_translated: bool = True
+    title_translated: bool = True
+
+    def translated_for(self, channel_part: str) -> bool:
+        """``"sms"`` or ``"full"``: whether the answer a person gets is in their language."""
+        return self.sms_translated if channel_part == "sms" else self.full_translated
 
 
 def normalise_word(word: str) -> str:
@@ -103,29 +113,48 @@ class ContentLibrary:
         return self._topics[cache_key]
 
     def _compose(self, ns: Namespace, topic: TopicDef, language: str) -> Topic:
+        # Each text falls back on its own: a stale Telegram answer does not turn the SMS
+        # answer or the menu label English.
         parts = {part: self._translate(topic_key(ns.name, topic.intent, part), getattr(topic, part), language)
                  for part in ("title", "sms", "full")}
-        translated = all(ok for _, ok in parts.values())
-        if not translated:
-            # All or nothing: half an answer in one language and half in another confuses.
-            language = SOURCE_LANGUAGE
-            parts = {part: (getattr(topic, part), True) for part in parts}
         resolve = contact_resolver(ns, {})
-        short = [self._source(ns, s, "short", language) for s in topic.sms_sources]
-        full_sources = tuple(self._source(ns, s, "full", language) for s in topic.sources)
         help_contact = (topic.help or (ns.jurisdiction.default_help if ns.jurisdiction else "")) or ""
-        footer = self.text("sms_footer", language, ns.name, help=resolve(help_contact, None) or "")
+        sms_language = language if parts["sms"][1] else SOURCE_LANGUAGE
+        full_language = language if parts["full"][1] else SOURCE_LANGUAGE
+        short = [self._source(ns, s, "short", sms_language) for s in topic.sms_sources]
+        footer = self.text("sms_footer", sms_language, ns.name, help=resolve(help_contact, None) or "")
         sms = f"{fill(parts['sms'][0], resolve).rstrip()}\n{', '.join(short)}. {footer}"
+        full_sources = tuple(self._source(ns, s, "full", full_language) for s in topic.sources)
         full = "\n".join([
             fill(parts["full"][0], resolve).rstrip(), "",
-            self.text("sources_label", language, ns.name) + ":",
+            self.text("sources_label", full_language, ns.name) + ":",
             *(f"- {source}" for source in full_sources), "",
-            self.text("disclaimer_full", language, ns.name),
+            self.text("disclaimer_full", full_language, ns.name),
         ])
+        translated = all(ok for _, ok in parts.values())
         assert topic.reviewed is not None  # validated on load
-        return Topic(intent=topic.intent, language=language, title=fill(parts["title"][0], resolve),
-                     sms=sms, full=full, follow_ups=topic.follow_ups, sources=full_sources,
-                     reviewed=topic.reviewed, translated=translated)
+        return Topic(intent=topic.intent, language=language if translated else SOURCE_LANGUAGE,
+                     title=fill(parts["title"][0], resolve), sms=sms, full=full,
+                     follow_ups=topic.follow_ups, sources=full_sources, reviewed=topic.reviewed,
+                     translated=translated, sms_translated=parts["sms"][1],
+                     full_translated=parts["full"][1], title_translated=parts["title"][1])
+
+    # --- menus -------------------------------------------------------------------------
+    def menu_language(self, jurisdiction: str, language: str, intents: tuple[str, ...] | list[str],
+                      text_keys: tuple[str, ...] = ()) -> str:
+        """The language a menu of these topics (and system texts) is shown in: the asked
+        language when every label is translated, else English, so a menu never mixes."""
+        if language == SOURCE_LANGUAGE:
+            return language
+        for intent in intents:
+            topic = self.topic(jurisdiction, intent, language)
+            if topic is not None and not topic.title_translated:
+                return SOURCE_LANGUAGE
+        ns = self._namespace(jurisdiction)
+        for key in text_keys:
+            if (key in ns.system or key in self._content.common.system) and not self.is_translated(key, language, jurisdiction):
+                return SOURCE_LANGUAGE
+        return language
 
     def _source(self, ns: Namespace, source_id: str, part: str, language: str) -> str:
         english = getattr(ns.sources[source_id], part)

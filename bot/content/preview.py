@@ -8,58 +8,86 @@ intro carries the main menu. Rendering is ``bot.render``'s, so the preview is th
 from __future__ import annotations
 
 from bot.content.library import ContentLibrary
+from bot.core_handlers import MENU_TEXTS
 from bot.messages import OutboundMessage, ReplyOption
 from bot.render import render_sms, render_telegram
 from bot.sms_encoding import count_segments
 
 
-def build_message(library: ContentLibrary, key: str, language: str, jurisdiction: str,
-                  languages: tuple[str, ...], channel: str = "sms") -> OutboundMessage:
+def build_messages(library: ContentLibrary, key: str, language: str, jurisdiction: str,
+                   languages: tuple[str, ...], channel: str = "sms") -> list[OutboundMessage]:
+    """The messages the core sends for KEY, in order (an English fallback answer is followed
+    by the language menu as a second message, exactly as ``core_handlers.topic_reply``)."""
     topic = library.topic(jurisdiction, key, language)
     if topic is not None:
-        return _topic_message(library, topic.intent, language, jurisdiction, languages, channel)
+        return _topic_messages(library, topic.intent, language, jurisdiction, languages, channel)
+    if key == "menu_intro":
+        menu_lang = library.menu_language(jurisdiction, language, library.menu_intents(jurisdiction), MENU_TEXTS)
+        return [OutboundMessage(text=library.text(key, menu_lang, jurisdiction),
+                                options=tuple(_menu_options(library, menu_lang, jurisdiction)), intent="menu")]
     text = library.text(key, language, jurisdiction)  # KeyError for an unknown key
     options: list[ReplyOption] = []
-    if key == "menu_intro":
-        options = _menu_options(library, language, jurisdiction)
-    elif key == "language_prompt":
+    if key == "language_prompt":
         options = _language_options(library, jurisdiction, languages)
     elif key == "delete_confirm":
         options = [ReplyOption("yes", library.text("option_yes", language, jurisdiction)),
                    ReplyOption("no", library.text("option_no", language, jurisdiction))]
-    return OutboundMessage(text=text, options=tuple(options), intent=None)
+    return [OutboundMessage(text=text, options=tuple(options), intent=None)]
 
 
-def _topic_message(library: ContentLibrary, intent: str, language: str, jurisdiction: str,
-                   languages: tuple[str, ...], channel: str) -> OutboundMessage:
+def build_message(library: ContentLibrary, key: str, language: str, jurisdiction: str,
+                  languages: tuple[str, ...], channel: str = "sms") -> OutboundMessage:
+    """The first message of ``build_messages`` (the answer itself)."""
+    return build_messages(library, key, language, jurisdiction, languages, channel)[0]
+
+
+def _topic_messages(library: ContentLibrary, intent: str, language: str, jurisdiction: str,
+                    languages: tuple[str, ...], channel: str) -> list[OutboundMessage]:
     topic = library.topic(jurisdiction, intent, language)
     assert topic is not None
-    text = topic.sms if channel == "sms" else topic.full
-    if not topic.translated and language != "en":
-        note = library.text("fallback_language_note", language, jurisdiction)
-        return OutboundMessage(text=text + "\n\n" + note, intent=intent,
-                               options=tuple(_language_options(library, jurisdiction, languages)))
+    part = "sms" if channel == "sms" else "full"
+    text = topic.sms if part == "sms" else topic.full
+    if not topic.translated_for(part):
+        prompt = library.text("fallback_language_note", language, jurisdiction)
+        return [OutboundMessage(text=text, intent=intent),
+                OutboundMessage(text=prompt, intent="change_language",
+                                options=tuple(_language_options(library, jurisdiction, languages)))]
+    menu_lang = library.menu_language(jurisdiction, language, topic.follow_ups, ("option_menu",))
     options = []
     for follow_up in topic.follow_ups:
-        other = library.topic(jurisdiction, follow_up, language)
+        other = library.topic(jurisdiction, follow_up, menu_lang)
         if other is not None:
             options.append(ReplyOption(f"intent:{follow_up}", other.title))
-    options.append(ReplyOption("cmd:menu", library.text("option_menu", language, jurisdiction)))
-    return OutboundMessage(text=text, options=tuple(options), intent=intent)
+    options.append(ReplyOption("cmd:menu", library.text("option_menu", menu_lang, jurisdiction)))
+    return [OutboundMessage(text=text, options=tuple(options), intent=intent)]
 
 
 def _menu_options(library: ContentLibrary, language: str, jurisdiction: str) -> list[ReplyOption]:
+    """The topics of the main menu, then the entries features add (as ``main_menu``)."""
     options = []
     for intent in library.menu_intents(jurisdiction):
         topic = library.topic(jurisdiction, intent, language)
         if topic is not None:
             options.append(ReplyOption(f"intent:{intent}", topic.title))
+    for key, option_key in MENU_EXTRAS:
+        try:
+            options.append(ReplyOption(option_key, library.text(key, language, jurisdiction)))
+        except KeyError:
+            continue
     return options
 
 
 def _language_options(library: ContentLibrary, jurisdiction: str, languages: tuple[str, ...]) -> list[ReplyOption]:
     return [ReplyOption(f"lang:{code}", library.text(f"language_name_{code}", code, jurisdiction))
             for code in languages]
+
+
+#: Main-menu entries the escalation and peers features add (their ``menu_extras``).
+MENU_EXTRAS = (("esc_menu_option", "esc:start"), ("peers_share_option", "cmd:share"))
+
+
+def describe_all(messages: list[OutboundMessage], channel: str) -> str:
+    return "\n===\n".join(describe(message, channel) for message in messages)
 
 
 def describe(message: OutboundMessage, channel: str) -> str:

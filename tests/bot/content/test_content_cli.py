@@ -72,7 +72,7 @@ def test_check_rejects_ucs2_and_long_sms(tmp_content: tuple[Path, Path]) -> None
     harm = tmp_content[0] / "za" / "harm_reduction.yml"
     text = harm.read_text(encoding="utf-8")
     text = text.replace("Carrying condoms is not a crime.", "Carrying condoms is not a crime \u2014 ever.", 1)
-    text = text.replace("Some needle programmes (NSP)", "Some needle programmes (NSP) " + "really " * 30, 1)
+    text = text.replace("Ask your needle programme (NSP)", "Ask your needle programme (NSP) " + "really " * 30, 1)
     harm.write_text(text, encoding="utf-8")
     code, output = run("check", *paths(tmp_content))
     assert code == 1
