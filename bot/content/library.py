@@ -10,6 +10,7 @@ whose labels are not all translated is shown wholly in English (``menu_language`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bot.content.catalogs import SOURCE_LANGUAGE, TranslationTable, load_transla
 from bot.content.placeholders import fill
 from bot.content.problems import ContentError, Problem, ProblemList
 from bot.content.schema import ContentSet, Namespace, TopicDef, parse_content
-from bot.content.units import source_key, system_key, topic_key
+from bot.content.units import contact_key, source_key, system_key, topic_key
 from bot.content.validate import contact_resolver, validate
 
 
@@ -117,16 +118,17 @@ class ContentLibrary:
         # answer or the menu label English.
         parts = {part: self._translate(topic_key(ns.name, topic.intent, part), getattr(topic, part), language)
                  for part in ("title", "sms", "full")}
-        resolve = contact_resolver(ns, {})
         help_contact = (topic.help or (ns.jurisdiction.default_help if ns.jurisdiction else "")) or ""
         sms_language = language if parts["sms"][1] else SOURCE_LANGUAGE
         full_language = language if parts["full"][1] else SOURCE_LANGUAGE
+        title_language = language if parts["title"][1] else SOURCE_LANGUAGE
+        sms_resolve = self._resolver(ns, {}, sms_language)
         short = [self._source(ns, s, "short", sms_language) for s in topic.sms_sources]
-        footer = self.text("sms_footer", sms_language, ns.name, help=resolve(help_contact, None) or "")
-        sms = f"{fill(parts['sms'][0], resolve).rstrip()}\n{', '.join(short)}. {footer}"
+        footer = self.text("sms_footer", sms_language, ns.name, help=sms_resolve(help_contact, None) or "")
+        sms = f"{fill(parts['sms'][0], sms_resolve).rstrip()}\n{', '.join(short)}. {footer}"
         full_sources = tuple(self._source(ns, s, "full", full_language) for s in topic.sources)
         full = "\n".join([
-            fill(parts["full"][0], resolve).rstrip(), "",
+            fill(parts["full"][0], self._resolver(ns, {}, full_language)).rstrip(), "",
             self.text("sources_label", full_language, ns.name) + ":",
             *(f"- {source}" for source in full_sources), "",
             self.text("disclaimer_full", full_language, ns.name),
@@ -134,7 +136,7 @@ class ContentLibrary:
         translated = all(ok for _, ok in parts.values())
         assert topic.reviewed is not None  # validated on load
         return Topic(intent=topic.intent, language=language if translated else SOURCE_LANGUAGE,
-                     title=fill(parts["title"][0], resolve), sms=sms, full=full,
+                     title=fill(parts["title"][0], self._resolver(ns, {}, title_language)), sms=sms, full=full,
                      follow_ups=topic.follow_ups, sources=full_sources, reviewed=topic.reviewed,
                      translated=translated, sms_translated=parts["sms"][1],
                      full_translated=parts["full"][1], title_translated=parts["title"][1])
@@ -182,7 +184,15 @@ class ContentLibrary:
         text = definition.text
         if definition.translate:
             text = self._translate(system_key(owner, key), definition.text, language)[0]
-        return fill(text, contact_resolver(ns, params))
+        if definition.translate and not self._translate(system_key(owner, key), definition.text, language)[1]:
+            language = SOURCE_LANGUAGE  # an English text names its contacts in English too
+        return fill(text, self._resolver(ns, params, language))
+
+    def _resolver(self, ns: Namespace, params: Mapping[str, str], language: str
+                  ) -> Callable[[str, str | None], str | None]:
+        def display(contact_id: str, english: str) -> str:
+            return self._translate(contact_key(ns.name, contact_id), english, language)[0]
+        return contact_resolver(ns, params, display)
 
     def is_translated(self, key: str, language: str, jurisdiction: str = "za") -> bool:
         """For a system text key or a topic's intent name."""

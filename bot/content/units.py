@@ -21,7 +21,7 @@ class Unit:
     file: Path
     line: int
     comments: tuple[str, ...]
-    #: "title", "sms", "full", "system", "source"
+    #: "title", "sms", "full", "system", "source", "contact"
     role: str
 
 
@@ -31,6 +31,10 @@ def topic_key(namespace: str, intent: str, part: str) -> str:
 
 def source_key(namespace: str, source_id: str, part: str) -> str:
     return f"{namespace}:source.{source_id}.{part}"
+
+
+def contact_key(namespace: str, contact_id: str) -> str:
+    return f"{namespace}:contact.{contact_id}.display"
 
 
 def system_key(namespace: str, key: str) -> str:
@@ -58,6 +62,12 @@ def units_of(namespace: Namespace) -> list[Unit]:
                           ("Source on the SMS line: keep it short; keep section numbers.",), "source"))
         units.append(Unit(source_key(ns, source.id, "full"), source.full, source.file, source.line,
                           ("Full name of a law, judgment or organisation: keep numbers and case names.",), "source"))
+    for contact in namespace.contacts.values():
+        if contact.display:
+            file, line = namespace.contact_lines.get(contact.id, (namespace.directory, 1))
+            units.append(Unit(contact_key(ns, contact.id), contact.display, file, line,
+                              ("How a contact reads inside a sentence (SMS too): keep the name and the "
+                               "number exactly; translate only words like 'or', 'at a court'.",), "contact"))
     for text in namespace.system.values():
         if not text.translate:
             continue

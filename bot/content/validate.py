@@ -26,9 +26,17 @@ REQUIRED_SYSTEM_TEXTS = (
 )
 
 
-def contact_resolver(namespace: Namespace | None, params: Mapping[str, str]
+#: (contact id, English display) -> the display in the reader's language
+DisplayTranslator = Callable[[str, str], str]
+
+
+def contact_resolver(namespace: Namespace | None, params: Mapping[str, str],
+                     translate_display: DisplayTranslator | None = None
                      ) -> Callable[[str, str | None], str | None]:
-    """Resolve ``{name}``/``{name.field}``: call parameters first, then contacts, then roles."""
+    """Resolve ``{name}``/``{name.field}``: call parameters first, then contacts, then roles.
+
+    A contact's ``display`` ("Legal Aid SA at a court") is a text like any other and is
+    translated with ``translate_display``; numbers and names are not."""
 
     def resolve(name: str, field_name: str | None) -> str | None:
         if field_name is None and name in params:
@@ -39,7 +47,11 @@ def contact_resolver(namespace: Namespace | None, params: Mapping[str, str]
         if contact is None and namespace.jurisdiction is not None:
             target = namespace.jurisdiction.roles.get(name)
             contact = namespace.contacts.get(target) if target else None
-        return contact.render(field_name) if contact is not None else None
+        if contact is None:
+            return None
+        if field_name is None and contact.display and translate_display is not None:
+            return translate_display(contact.id, contact.display)
+        return contact.render(field_name)
 
     return resolve
 

@@ -274,7 +274,7 @@ def test_a_bug_in_a_handler_becomes_an_apology_not_a_crash(person_on, services) 
 def test_a_missing_translation_falls_back_to_english_and_offers_languages(person_on, services,
                                                                            monkeypatch) -> None:
     english = services.content.topic("za", "rights_bail", "en")
-    untranslated = type(english)(**{**english.__dict__, "translated": False})
+    untranslated = type(english)(**{**english.__dict__, "translated": False, "sms_translated": False})
     monkeypatch.setattr(services.content, "topic",
                         lambda j, intent, language: untranslated if intent == "rights_bail"
                         else type(services.content).topic(services.content, j, intent, language))

@@ -86,7 +86,7 @@ def test_check_rejects_ucs2_and_long_sms(tmp_content: tuple[Path, Path]) -> None
 def test_check_rejects_a_translation_that_changes_placeholders(tmp_content: tuple[Path, Path]) -> None:
     po = tmp_content[1] / "af" / "LC_MESSAGES" / "haki.po"
     text = po.read_text(encoding="utf-8")
-    po.write_text(text.replace("rapporteer dit by {ipid}.", "rapporteer dit by IPID.", 1), encoding="utf-8")
+    po.write_text(text.replace("kla by {ipid}.", "kla by IPID.", 1), encoding="utf-8")
     code, output = run("check", *paths(tmp_content))
     assert code == 1
     assert "placeholders differ from English" in output and "haki.po:" in output
