@@ -20,6 +20,7 @@ from bot.content.catalogs import SOURCE_LANGUAGE, mo_path, po_path, read_catalog
 from bot.content.library import ContentLibrary
 from bot.content.placeholders import placeholders
 from bot.content.problems import ProblemList
+from bot.content.reviews import ReviewReport, all_facts, load_all_translations, review_report
 from bot.content.schema import MAX_TITLE_CHARS, ContentSet, parse_content
 from bot.content.units import Unit, system_key, topic_key, units_of
 from bot.content.validate import validate
@@ -60,6 +61,7 @@ class CheckReport:
     topics: list[SmsRow] = field(default_factory=list)
     system: list[SmsRow] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    reviews: ReviewReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -103,7 +105,24 @@ def run_checks(content_dir: Path, locales_dir: Path, languages: tuple[str, ...],
     except Exception as error:  # noqa: BLE001 - reported, not raised: the checker must finish
         problems.error(locales_dir, None, f"cannot load catalogs: {error}")
     _check_sms(content, library, languages, locations, report)
+    report.reviews = review_report(content, load_all_translations(locales_dir, languages), languages, today)
+    _check_unconfirmed_facts(content, report.reviews, problems)
     return report
+
+
+def _check_unconfirmed_facts(content: ContentSet, reviews: ReviewReport, problems: ProblemList) -> None:
+    """A text relying on a ⚠ fact must only say that we could not confirm it: say which."""
+    facts = all_facts(content)
+    relying: dict[str, set[str]] = {}
+    for state in reviews.states:
+        for fact_id in state.unit.facts:
+            fact = facts.get(fact_id)
+            if fact is not None and fact.status == "unconfirmed":
+                relying.setdefault(fact_id, set()).add(state.unit.key.rsplit(".", 1)[0])
+    for fact_id, keys in sorted(relying.items()):
+        fact = facts[fact_id]
+        problems.warning(fact.file, fact.line, f"unconfirmed fact {fact_id} (never state it as fact) is "
+                                               f"relied on by: {', '.join(sorted(keys))}")
 
 
 def _check_reviews(content: ContentSet, problems: ProblemList, today: dt.date) -> None:

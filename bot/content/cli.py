@@ -64,6 +64,15 @@ def _print_report(report: CheckReport, languages: tuple[str, ...], all_rows: boo
             for label, keys in (("fuzzy", cov.fuzzy_keys), ("missing", cov.missing_keys)):
                 for key in keys:
                     click.echo(f"    {label}: {key}")
+    if report.reviews is not None:
+        click.echo("\nReview trail (reviewed = signed and current; stale = text, age or a fact changed "
+                   "since; draft = not signed):")
+        for language in languages:
+            groups = report.reviews.by_language(language)
+            click.echo(f"  {language}: " + ", ".join(f"{len(groups[s])} {s}" for s in groups))
+            for status in ("stale", "draft"):
+                if groups[status]:
+                    click.echo(f"    {status}: " + ", ".join(state.unit.key for state in groups[status]))
     if report.topics:
         click.echo("\nSMS answers: segments/characters per language (* = English fallback)")
         _print_rows(report.topics, languages)
@@ -120,3 +129,99 @@ def preview(key: str, language: str, channel: str, jurisdiction: str, content_di
     except KeyError as error:
         raise click.BadParameter(str(error.args[0]), param_hint="KEY") from None
     click.echo(describe_all(messages, channel))
+
+
+def _load_for_reviews(content_dir: Path, locales_dir: Path, codes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from bot.content.problems import ProblemList
+    from bot.content.reviews import load_all_translations
+    from bot.content.schema import parse_content
+    from bot.content.validate import validate
+
+    problems = ProblemList()
+    loaded = parse_content(content_dir, problems)
+    if not problems.errors:
+        validate(loaded, problems)
+    if problems.errors:
+        for problem in problems.errors:
+            click.echo(problem.format(PROJECT_ROOT), err=True)
+        sys.exit(1)
+    return loaded, load_all_translations(locales_dir, codes)
+
+
+@content.command("review-init")
+@path_options
+def review_init(content_dir: Path, locales_dir: Path, languages: str) -> None:
+    """Give every text without a review record a draft record (never changes existing ones)."""
+    import datetime as dt
+
+    from bot.content.reviews import init_records
+
+    codes = _codes(languages)
+    loaded, translations = _load_for_reviews(content_dir, locales_dir, codes)
+    added = init_records(loaded, translations, codes, dt.date.today())
+    for path, count in added.items():
+        click.echo(f"{path}: {count} draft record(s) added")
+    if not added:
+        click.echo("every text already has a review record")
+
+
+@content.command("review-pack")
+@click.option("--lang", "language", required=True, help="The language to review, e.g. zu.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=PROJECT_ROOT / "var" / "review-packs", show_default=True)
+@click.option("--only", type=click.Choice(["all", "unreviewed"]), default="all", show_default=True,
+              help="unreviewed: only draft and stale texts.")
+@path_options
+def review_pack(language: str, out_dir: Path, only: str, content_dir: Path, locales_dir: Path,
+                languages: str) -> None:
+    """Write a self-contained HTML review pack and a PDF for a reviewer of LANG."""
+    import datetime as dt
+
+    from bot.content.review_pack import build_pack, write_html, write_pdf
+    from bot.content.reviews import review_report
+
+    codes = _codes(languages)
+    if language not in codes:
+        raise click.BadParameter(f"not one of {', '.join(codes)}", param_hint="--lang")
+    loaded, translations = _load_for_reviews(content_dir, locales_dir, codes)
+    report = review_report(loaded, translations, codes, dt.date.today())
+    pack = build_pack(loaded, report, language, only_unreviewed=(only == "unreviewed"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"haki-review-{language}-{dt.date.today().isoformat()}"
+    html, pdf = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+    write_html(pack, html)
+    write_pdf(pack, pdf)
+    click.echo(f"{len(pack.items)} texts for a {language} review:\n  {html}\n  {pdf}")
+
+
+@content.command("sign-off")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@path_options
+def sign_off_command(file: Path, content_dir: Path, locales_dir: Path, languages: str) -> None:
+    """Record a completed review: FILE is what the review pack's "Save my review" wrote."""
+    import json
+
+    from bot.content.reviews import sign_off
+
+    codes = _codes(languages)
+    loaded, translations = _load_for_reviews(content_dir, locales_dir, codes)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise click.BadParameter(f"cannot read {file}: {error}", param_hint="FILE") from None
+    result = sign_off(loaded, translations, data if isinstance(data, dict) else {}, file.name)
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    if result.errors:
+        sys.exit(1)
+    click.echo(f"signed: {len(result.signed)}")
+    for key in result.signed:
+        click.echo(f"  {key}")
+    for label, items in (("not approved (stay as they were)", result.not_approved),
+                         ("skipped", result.skipped)):
+        if items:
+            click.echo(f"{label}: {len(items)}")
+            for item in items:
+                click.echo(f"  {item}")
+    if result.archived:
+        click.echo(f"the completed review is kept in {result.archived}")

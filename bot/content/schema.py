@@ -23,7 +23,11 @@ from bot.content.problems import ProblemList
 from bot.content.yamlsource import YamlDoc, load_yaml
 
 COMMON = "common"
-KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics")
+KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "facts", "reviews")
+#: Who may sign a review, and what they can check (docs/editing-content.md).
+REVIEW_ROLES = ("lawyer", "paralegal", "native speaker")
+REVIEW_CHECKS = ("law", "translation", "back-translation")
+FACT_STATUSES = ("confirmed", "unconfirmed")
 COMMAND_NAMES = ("menu", "help", "lang", "stop", "start", "delete", "yes", "no", "status", "share")
 #: Menu labels must fit a Telegram button and one SMS line.
 MAX_TITLE_CHARS = 24
@@ -80,6 +84,36 @@ class TopicDef:
     file: Path
     line: int
     lines: Mapping[str, int] = field(default_factory=dict)
+    #: Fact-sheet items (ids in facts.yml) the answer relies on.
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactDef:
+    """One item of the fact sheet that texts rely on (content/<jurisdiction>/facts.yml)."""
+    id: str
+    section: str
+    says: str
+    status: str  # confirmed | unconfirmed
+    changed: dt.date
+    file: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """Who checked one text in one language, when, what, and against which facts."""
+    key: str
+    language: str
+    status: str  # draft | reviewed
+    date: dt.date
+    reviewer: str = ""
+    role: str = ""
+    checks: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+    #: Fingerprint of the text as reviewed (``reviews.fingerprint``): a changed text is stale.
+    text: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +126,7 @@ class SystemDef:
     note: str
     file: Path
     line: int
+    facts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -115,6 +150,11 @@ class Namespace:
     topics: dict[str, TopicDef] = field(default_factory=dict)
     system: dict[str, SystemDef] = field(default_factory=dict)
     jurisdiction: JurisdictionDef | None = None
+    facts: dict[str, FactDef] = field(default_factory=dict)
+    contact_facts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: text key -> language -> record (content/<namespace>/reviews.yml)
+    reviews: dict[str, dict[str, ReviewRecord]] = field(default_factory=dict)
+    review_file: Path | None = None
 
 
 @dataclass
@@ -196,13 +236,14 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")
         return
-    if kind in ("jurisdiction", "contacts", "sources", "topics") and namespace.name == COMMON:
+    if kind in ("jurisdiction", "contacts", "sources", "topics", "facts") and namespace.name == COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in a jurisdiction folder")
         return
     parser = {
         "intents": _parse_intents, "commands": _parse_commands, "system": _parse_system,
         "jurisdiction": _parse_jurisdiction, "contacts": _parse_contacts,
-        "sources": _parse_sources, "topics": _parse_topics,
+        "sources": _parse_sources, "topics": _parse_topics, "facts": _parse_facts,
+        "reviews": _parse_reviews,
     }[kind]
     parser(doc, namespace, content, problems)
 
@@ -279,7 +320,8 @@ def _parse_system(doc: YamlDoc, namespace: Namespace, content: ContentSet | None
             key=key, text=text, params=_str_list(doc, problems, spec.get("params"), "texts", key, "params"),
             translate=bool(spec.get("translate", True)), max_segments=max_segments,
             note=_str(doc, problems, spec.get("note"), "texts", key, "note", required=False),
-            file=doc.path, line=doc.line(*where))
+            file=doc.path, line=doc.line(*where),
+            facts=_str_list(doc, problems, spec.get("facts"), "texts", key, "facts"))
 
 
 def _parse_jurisdiction(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
@@ -303,7 +345,7 @@ def _parse_contacts(doc: YamlDoc, namespace: Namespace, content: ContentSet | No
         if not isinstance(spec, dict):
             problems.error(doc.path, doc.line("contacts", contact_id), "a contact must be a mapping")
             continue
-        unknown = set(spec) - set(_CONTACT_FIELDS) - {"source", "checked", "note"}
+        unknown = set(spec) - set(_CONTACT_FIELDS) - {"source", "checked", "note", "facts"}
         for name in sorted(unknown):
             problems.error(doc.path, doc.line("contacts", contact_id, name), f"unknown contact field {name!r}")
         if not spec.get("source"):
@@ -314,6 +356,7 @@ def _parse_contacts(doc: YamlDoc, namespace: Namespace, content: ContentSet | No
         if contact_id in namespace.contacts:
             problems.error(doc.path, doc.line("contacts", contact_id), f"contact {contact_id!r} defined twice")
         namespace.contacts[contact_id] = Contact(id=contact_id, **values)
+        namespace.contact_facts[contact_id] = _str_list(doc, problems, spec.get("facts"), "contacts", contact_id, "facts")
         namespace.contact_lines[contact_id] = (doc.path, doc.line("contacts", contact_id))
 
 
@@ -335,7 +378,7 @@ def _parse_sources(doc: YamlDoc, namespace: Namespace, content: ContentSet | Non
 
 
 def _parse_topics(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
-    allowed = {"title", "sms", "full", "follow_ups", "sources", "sms_sources", "help", "reviewed", "note"}
+    allowed = {"title", "sms", "full", "follow_ups", "sources", "sms_sources", "help", "reviewed", "note", "facts"}
     for intent, spec in _mapping(doc, problems, "topics").items():
         if not isinstance(spec, dict):
             problems.error(doc.path, doc.line("topics", intent), "a topic must be a mapping")
@@ -362,4 +405,64 @@ def _parse_topics(doc: YamlDoc, namespace: Namespace, content: ContentSet | None
             reviewed=reviewed,
             note=_str(doc, problems, spec.get("note"), "topics", intent, "note", required=False),
             file=doc.path, line=doc.line("topics", intent),
-            lines={name: doc.line("topics", intent, name) for name in allowed})
+            lines={name: doc.line("topics", intent, name) for name in allowed},
+            facts=_str_list(doc, problems, spec.get("facts"), "topics", intent, "facts"))
+
+
+def _date(doc: YamlDoc, problems: ProblemList, value: Any, *where: str | int) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    problems.error(doc.path, doc.line(*where), f"{'.'.join(map(str, where))} must be a date like 2026-11-26")
+    return None
+
+
+def _parse_facts(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
+    for fact_id, spec in _mapping(doc, problems, "facts").items():
+        if not isinstance(spec, dict):
+            problems.error(doc.path, doc.line("facts", fact_id), "a fact must be a mapping")
+            continue
+        status = _str(doc, problems, spec.get("status"), "facts", fact_id, "status")
+        if status and status not in FACT_STATUSES:
+            problems.error(doc.path, doc.line("facts", fact_id, "status"),
+                           f"status must be one of {', '.join(FACT_STATUSES)}")
+        changed = _date(doc, problems, spec.get("changed"), "facts", fact_id, "changed")
+        if fact_id in namespace.facts:
+            problems.error(doc.path, doc.line("facts", fact_id), f"fact {fact_id!r} defined twice")
+        namespace.facts[fact_id] = FactDef(
+            id=fact_id, section=_str(doc, problems, spec.get("section"), "facts", fact_id, "section"),
+            says=_str(doc, problems, spec.get("says"), "facts", fact_id, "says"), status=status,
+            changed=changed or dt.date.min, file=doc.path, line=doc.line("facts", fact_id))
+
+
+def _parse_reviews(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
+    namespace.review_file = doc.path
+    for key, languages in (doc.data.get("texts") or {}).items():
+        if not isinstance(languages, dict):
+            problems.error(doc.path, doc.line("texts", key), "a text's reviews map a language to a record")
+            continue
+        for language, spec in languages.items():
+            where = ("texts", key, language)
+            if not isinstance(spec, dict):
+                problems.error(doc.path, doc.line(*where), "a review record must be a mapping")
+                continue
+            status = spec.get("status")
+            if status not in ("draft", "reviewed"):
+                problems.error(doc.path, doc.line(*where), "status must be draft or reviewed")
+                continue
+            date = _date(doc, problems, spec.get("date"), *where, "date")
+            record = ReviewRecord(
+                key=str(key), language=str(language), status=status, date=date or dt.date.min,
+                reviewer=str(spec.get("reviewer") or ""), role=str(spec.get("role") or ""),
+                checks=_str_list(doc, problems, spec.get("checks"), *where, "checks"),
+                facts=_str_list(doc, problems, spec.get("facts"), *where, "facts"),
+                text=str(spec.get("text") or ""), note=str(spec.get("note") or ""))
+            if status == "reviewed":
+                # A signed record without a person is worse than a draft: it looks checked.
+                if not record.reviewer or record.role not in REVIEW_ROLES:
+                    problems.error(doc.path, doc.line(*where),
+                                   f"a reviewed record needs reviewer: and role: one of {', '.join(REVIEW_ROLES)}")
+                for check in record.checks:
+                    if check not in REVIEW_CHECKS:
+                        problems.error(doc.path, doc.line(*where, "checks"),
+                                       f"unknown check {check!r}; use {', '.join(REVIEW_CHECKS)}")
+            namespace.reviews.setdefault(str(key), {})[str(language)] = record

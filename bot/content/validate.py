@@ -72,6 +72,26 @@ def validate(content: ContentSet, problems: ProblemList) -> None:
             problems.error(content.root / COMMON, None, f"system text {key!r} is missing (the core needs it)")
     for namespace in content.jurisdictions.values():
         _validate_jurisdiction(content, namespace, problems)
+        _validate_facts(content, namespace, problems)
+
+
+def _validate_facts(content: ContentSet, ns: Namespace, problems: ProblemList) -> None:
+    """Every fact a text relies on is in this jurisdiction's facts.yml (common texts too)."""
+    def check(facts: tuple[str, ...], file: object, line: int | None, what: str) -> None:
+        for fact_id in facts:
+            if fact_id not in ns.facts:
+                problems.error(file, line, f"{what} relies on fact {fact_id!r}, which is not in "  # type: ignore[arg-type]
+                                           f"content/{ns.name}/facts.yml")
+    if not ns.facts:
+        return  # a jurisdiction without a facts file has nothing to check against yet
+    for topic in ns.topics.values():
+        check(topic.facts, topic.file, topic.line, topic.intent)
+    for owner in (ns, content.common):
+        for text in owner.system.values():
+            check(text.facts, text.file, text.line, f"system text {text.key}")
+    for contact_id, facts in ns.contact_facts.items():
+        file, line = ns.contact_lines.get(contact_id, (ns.directory, None))
+        check(facts, file, line, f"contact {contact_id}")
 
 
 def _validate_commands(content: ContentSet, problems: ProblemList) -> None:

@@ -64,7 +64,8 @@ def test_telegram_person_is_not_asked_for_a_call_back_and_no_means_nothing_is_ke
     person.says("they are arresting me right now")
     person.presses("esc:kind:liaison")
     person.presses("esc:region:western_cape")
-    assert "police liaison officer will see only" in person.text
+    # What is seen, and that another responder may see it, are said before YES (legal-facts §10).
+    assert "police liaison officer will see:" in person.text and "another will see it" in person.text
     assert "Not your number" in person.text
     person.presses("answer:no")
     assert "nothing was shared" in person.text
