@@ -77,7 +77,7 @@ def run_checks(content_dir: Path, locales_dir: Path, languages: tuple[str, ...],
     today = today or dt.date.today()
     report = CheckReport(root=content_dir.parent)
     problems = report.problems
-    content = parse_content(content_dir, problems)
+    content = parse_content(content_dir, problems, reviews=True)
     if problems.errors:
         return report  # cross-checks on half-parsed files only add noise
     validate(content, problems)

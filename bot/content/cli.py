@@ -138,7 +138,7 @@ def _load_for_reviews(content_dir: Path, locales_dir: Path, codes: tuple[str, ..
     from bot.content.validate import validate
 
     problems = ProblemList()
-    loaded = parse_content(content_dir, problems)
+    loaded = parse_content(content_dir, problems, reviews=True)
     if not problems.errors:
         validate(loaded, problems)
     if problems.errors:

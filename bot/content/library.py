@@ -10,6 +10,9 @@ whose labels are not all translated is shown wholly in English (``menu_language`
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +20,43 @@ from pathlib import Path
 from bot.content.catalogs import SOURCE_LANGUAGE, TranslationTable, load_translations
 from bot.content.placeholders import fill
 from bot.content.problems import ContentError, Problem, ProblemList
-from bot.content.schema import ContentSet, Namespace, TopicDef, parse_content
+from bot.content.schema import REVIEWS_FILE, ContentSet, Namespace, TopicDef, parse_content
 from bot.content.units import contact_key, source_key, system_key, topic_key
 from bot.content.validate import contact_resolver, validate
+
+
+_log = logging.getLogger(__name__)
+#: Seconds between two looks at the files' modification times (a stat of ~20 files).
+RELOAD_INTERVAL = 2.0
+
+
+class _Watch:
+    """Where a library was loaded from, and what its files looked like then."""
+
+    def __init__(self, content_dir: Path, locales_dir: Path, catalog_source: str) -> None:
+        self.content_dir, self.locales_dir, self.catalog_source = content_dir, locales_dir, catalog_source
+        self.lock = threading.Lock()
+        self.seen = self.signature()
+        self.checked = time.monotonic()
+
+    def due(self, force: bool) -> bool:
+        now = time.monotonic()
+        if not force and now - self.checked < RELOAD_INTERVAL:
+            return False
+        self.checked = now
+        return True
+
+    def signature(self) -> tuple[tuple[str, int, int], ...]:
+        files = [p for p in self.content_dir.rglob("*.y*ml") if p.name != REVIEWS_FILE]
+        files += list(self.locales_dir.glob("*/LC_MESSAGES/*.[pm]o"))
+        result = []
+        for path in sorted(files):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            result.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -56,6 +93,7 @@ class ContentLibrary:
         self.languages = languages
         self.warnings = warnings or []
         self._topics: dict[tuple[str, str, str], Topic | None] = {}
+        self._watch: _Watch | None = None
 
     @classmethod
     def load(cls, content_dir: Path, locales_dir: Path, languages: tuple[str, ...],
@@ -73,7 +111,34 @@ class ContentLibrary:
             language: load_translations(Path(locales_dir), language, prefer=catalog_source)
             for language in languages if language != SOURCE_LANGUAGE
         }
-        return cls(content, translations, tuple(languages), problems.warnings)
+        library = cls(content, translations, tuple(languages), problems.warnings)
+        library._watch = _Watch(Path(content_dir), Path(locales_dir), catalog_source)
+        return library
+
+    # --- reload without restart ------------------------------------------------------------
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload when a content or catalog file changed (checked at most every
+        ``RELOAD_INTERVAL`` seconds). A running service thus shows an editor's saved change
+        without a restart. Content with errors is not loaded: the old content keeps
+        answering and a warning names the problems. True when new content was loaded."""
+        watch = self._watch
+        if watch is None or not watch.due(force):
+            return False
+        signature = watch.signature()
+        if signature == watch.seen:
+            return False
+        watch.seen = signature
+        try:
+            fresh = ContentLibrary.load(watch.content_dir, watch.locales_dir, self.languages,
+                                        catalog_source=watch.catalog_source)
+        except (ContentError, OSError, ValueError) as error:
+            _log.warning("content changed but was not reloaded: %s", error)
+            return False
+        with watch.lock:
+            self._content, self._translations = fresh._content, fresh._translations
+            self.warnings, self._topics = fresh.warnings, {}
+        _log.info("content and catalogs reloaded")
+        return True
 
     # --- lookups ---------------------------------------------------------------------
     @property
@@ -85,6 +150,7 @@ class ContentLibrary:
         return tuple(sorted(self._content.jurisdictions))
 
     def menu_intents(self, jurisdiction: str) -> tuple[str, ...]:
+        self.refresh()
         definition = self._namespace(jurisdiction).jurisdiction
         return definition.menu if definition else ()
 
@@ -106,6 +172,7 @@ class ContentLibrary:
 
     # --- topics ----------------------------------------------------------------------
     def topic(self, jurisdiction: str, intent: str, language: str) -> Topic | None:
+        self.refresh()
         cache_key = (jurisdiction, intent, language)
         if cache_key not in self._topics:
             ns = self._content.jurisdictions.get(jurisdiction)
@@ -175,6 +242,7 @@ class ContentLibrary:
 
         Falls back to English; an unknown key is a programming error and raises KeyError
         (never shown to a person as a key or an empty message)."""
+        self.refresh()
         ns = self._namespace(jurisdiction)
         owner, definition = ns.name, ns.system.get(key)
         if definition is None:

@@ -67,6 +67,7 @@ class SourceDef:
     type: str  # statute, judgment, regulation, organisation
     file: Path
     line: int
+    link: str = ""  # where a reviewer can read it (shown in the review pack)
 
 
 @dataclass(frozen=True)
@@ -199,13 +200,21 @@ def namespace_of(path: Path) -> str:
     return path.parent.name
 
 
-def parse_content(root: Path, problems: ProblemList) -> ContentSet:
+#: The review trail's file name: read by the editors' tools, not by the running service.
+REVIEWS_FILE = "reviews.yml"
+
+
+def parse_content(root: Path, problems: ProblemList, *, reviews: bool = False) -> ContentSet:
+    """Parse every namespace. ``reviews=True`` also reads the review trail (``reviews.yml``),
+    which the service never needs: it is the largest file and only the tools use it."""
     content = ContentSet(root=root, common=Namespace(COMMON, root / COMMON), jurisdictions={},
                          intents=IntentGroups(), commands={}, docs=[])
     if not root.is_dir():
         problems.error(root, None, "content folder not found")
         return content
     for path in content_files(root):
+        if path.name == REVIEWS_FILE and not reviews:
+            continue
         doc = load_yaml(path, problems)
         if doc is None:
             continue
@@ -374,7 +383,8 @@ def _parse_sources(doc: YamlDoc, namespace: Namespace, content: ContentSet | Non
         namespace.sources[source_id] = SourceDef(
             id=source_id, short=_str(doc, problems, spec.get("short"), "sources", source_id, "short"),
             full=_str(doc, problems, spec.get("full"), "sources", source_id, "full"),
-            type=source_type, file=doc.path, line=doc.line("sources", source_id, "short"))
+            type=source_type, file=doc.path, line=doc.line("sources", source_id, "short"),
+            link=_str(doc, problems, spec.get("link"), "sources", source_id, "link", required=False))
 
 
 def _parse_topics(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
