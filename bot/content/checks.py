@@ -117,12 +117,13 @@ def _check_unconfirmed_facts(content: ContentSet, reviews: ReviewReport, problem
     for state in reviews.states:
         for fact_id in state.unit.facts:
             fact = facts.get(fact_id)
-            if fact is not None and fact.status == "unconfirmed":
+            if fact is not None and fact.status != "confirmed":
                 relying.setdefault(fact_id, set()).add(state.unit.key.rsplit(".", 1)[0])
     for fact_id, keys in sorted(relying.items()):
         fact = facts[fact_id]
-        problems.warning(fact.file, fact.line, f"unconfirmed fact {fact_id} (never state it as fact) is "
-                                               f"relied on by: {', '.join(sorted(keys))}")
+        what = ("is not in the fact sheet: a lawyer must confirm it before launch" if fact.status == "to-confirm"
+                else "is unconfirmed (never state it as fact)")
+        problems.warning(fact.file, fact.line, f"fact {fact_id} {what}; relied on by: {', '.join(sorted(keys))}")
 
 
 def _check_reviews(content: ContentSet, problems: ProblemList, today: dt.date) -> None:

@@ -159,7 +159,9 @@ def render_html(pack: Pack) -> str:
         if item.facts:
             parts.append("<h3>Facts it relies on</h3><ul>")
             for fact in item.facts:
-                warn = " <b class='warn'>(unconfirmed: must not be stated as fact)</b>" if fact.status != "confirmed" else ""
+                warn = {"unconfirmed": " <b class='warn'>(unconfirmed: must not be stated as fact)</b>",
+                        "to-confirm": " <b class='warn'>(not in the fact sheet: please confirm the law)</b>"
+                        }.get(fact.status, "")
                 parts.append(f"<li><b>{e(fact.id)}</b> (fact sheet section {e(fact.section)}){warn}: {e(fact.says)}</li>")
             parts.append("</ul>")
         if item.sources:
@@ -222,7 +224,8 @@ def write_pdf(pack: Pack, path: Path) -> None:
             _cell(pdf, 4.5, _latin1(f"English: {item.english}"))
             pdf.set_font("Helvetica", "", 10)
         for fact in item.facts:
-            flag = " (UNCONFIRMED: never state as fact)" if fact.status != "confirmed" else ""
+            flag = {"unconfirmed": " (UNCONFIRMED: never state as fact)",
+                    "to-confirm": " (NOT IN THE FACT SHEET: please confirm the law)"}.get(fact.status, "")
             _cell(pdf, 4.5, _latin1(f"Fact {fact.id} (section {fact.section}){flag}: {fact.says}"))
         for source in item.sources:
             _cell(pdf, 4.5, _latin1(f"Source: {source.name}{' - ' + source.link if source.link else ''}"))

@@ -27,7 +27,9 @@ KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources",
 #: Who may sign a review, and what they can check (docs/editing-content.md).
 REVIEW_ROLES = ("lawyer", "paralegal", "native speaker")
 REVIEW_CHECKS = ("law", "translation", "back-translation")
-FACT_STATUSES = ("confirmed", "unconfirmed")
+#: confirmed: [P]/[S] in the fact sheet; unconfirmed: ⚠ there (never stated as fact);
+#: to-confirm: stated, but not in the fact sheet yet (a lawyer must confirm before launch).
+FACT_STATUSES = ("confirmed", "unconfirmed", "to-confirm")
 COMMAND_NAMES = ("menu", "help", "lang", "stop", "start", "delete", "yes", "no", "status", "share")
 #: Menu labels must fit a Telegram button and one SMS line.
 MAX_TITLE_CHARS = 24
