@@ -107,7 +107,18 @@ def run_checks(content_dir: Path, locales_dir: Path, languages: tuple[str, ...],
     _check_sms(content, library, languages, locations, report)
     report.reviews = review_report(content, load_all_translations(locales_dir, languages), languages, today)
     _check_unconfirmed_facts(content, report.reviews, problems)
+    _check_orphan_records(content, report.reviews, problems)
     return report
+
+
+def _check_orphan_records(content: ContentSet, reviews: ReviewReport, problems: ProblemList) -> None:
+    """A record whose text no longer exists is history, not a review: say so once per file."""
+    known = {state.unit.key for state in reviews.states}
+    for namespace in [content.common, *content.jurisdictions.values()]:
+        orphans = sorted(key for key in namespace.reviews if key not in known)
+        if orphans:
+            problems.warning(namespace.review_file, None, f"review records for texts that no longer exist: "
+                                                          f"{', '.join(orphans)} (delete them)")
 
 
 def _check_unconfirmed_facts(content: ContentSet, reviews: ReviewReport, problems: ProblemList) -> None:
