@@ -20,11 +20,22 @@ from bot.content.catalogs import SOURCE_LANGUAGE, mo_path, po_path, read_catalog
 from bot.content.library import ContentLibrary
 from bot.content.placeholders import placeholders
 from bot.content.problems import ProblemList
-from bot.content.reviews import ReviewReport, all_facts, load_all_translations, review_report
+from bot.content.reviews import (
+    ReviewReport,
+    all_facts,
+    load_all_translations,
+    review_report,
+)
 from bot.content.schema import MAX_TITLE_CHARS, ContentSet, parse_content
 from bot.content.units import Unit, system_key, topic_key, units_of
 from bot.content.validate import validate
-from bot.sms_encoding import GSM7_REPLACEMENTS, SegmentCount, count_segments, non_gsm7_characters, to_gsm7
+from bot.sms_encoding import (
+    GSM7_REPLACEMENTS,
+    SegmentCount,
+    count_segments,
+    non_gsm7_characters,
+    to_gsm7,
+)
 
 SMS_SEGMENT_LIMIT = 2
 REVIEW_MAX_AGE = dt.timedelta(days=365)

@@ -209,9 +209,9 @@ def sign_off_command(file: Path, content_dir: Path, locales_dir: Path, languages
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise click.BadParameter(f"cannot read {file}: {error}", param_hint="FILE") from None
-    result = sign_off(loaded, translations, data if isinstance(data, dict) else {}, file.name)
-    for error in result.errors:
-        click.echo(f"error: {error}", err=True)
+    result = sign_off(loaded, translations, data if isinstance(data, dict) else {})
+    for problem in result.errors:
+        click.echo(f"error: {problem}", err=True)
     if result.errors:
         sys.exit(1)
     click.echo(f"signed: {len(result.signed)}")

@@ -20,10 +20,15 @@ from pathlib import Path
 from bot.content.catalogs import SOURCE_LANGUAGE, TranslationTable, load_translations
 from bot.content.placeholders import fill
 from bot.content.problems import ContentError, Problem, ProblemList
-from bot.content.schema import REVIEWS_FILE, ContentSet, Namespace, TopicDef, parse_content
+from bot.content.schema import (
+    REVIEWS_FILE,
+    ContentSet,
+    Namespace,
+    TopicDef,
+    parse_content,
+)
 from bot.content.units import contact_key, source_key, system_key, topic_key
 from bot.content.validate import contact_resolver, validate
-
 
 _log = logging.getLogger(__name__)
 #: Seconds between two looks at the files' modification times (a stat of ~20 files).

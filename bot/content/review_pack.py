@@ -138,16 +138,16 @@ def render_html(pack: Pack) -> str:
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>Haki review pack: {e(pack.language)}</title><style>{_CSS}</style></head><body>",
         f"<h1>Haki review pack: {e(pack.language)}</h1>",
-        f"<p>Made on {pack.made.isoformat()}. {len(pack.items)} texts. For each text: read it, compare "
-        "it with the English and the facts it relies on, write a back-translation into English if "
-        "you are checking a translation, tick what you checked, and tick <b>Approve</b> only if it is "
-        "right. Then press <b>Save my review</b> at the bottom and send the file to the content team "
-        "(they run <code>haki content sign-off FILE</code>). Nothing is sent anywhere by this page.</p>",
+        (f"<p>Made on {pack.made.isoformat()}. {len(pack.items)} texts. For each text: read it, compare "
+         "it with the English and the facts it relies on, write a back-translation into English if "
+         "you are checking a translation, tick what you checked, and tick <b>Approve</b> only if it is "
+         "right. Then press <b>Save my review</b> at the bottom and send the file to the content team "
+         "(they run <code>haki content sign-off FILE</code>). Nothing is sent anywhere by this page.</p>"),
         "<div class='who'><label>Your name <input id='name' required></label>",
         f"<label>Your role <select id='role'>{roles}</select></label>",
         f"<label>Date <input id='date' type='date' value='{pack.made.isoformat()}'></label>",
-        "<p>A law check needs a lawyer or paralegal; a native speaker checks translation and "
-        "back-translation.</p></div>",
+        ("<p>A law check needs a lawyer or paralegal; a native speaker checks translation and "
+         "back-translation.</p></div>"),
     ]
     for number, item in enumerate(pack.items, 1):
         parts.append(f"<div class='item' data-key='{e(item.key)}' data-fingerprint='{e(item.fingerprint)}'>")

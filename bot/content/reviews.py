@@ -26,8 +26,14 @@ from typing import Any
 import yaml
 
 from bot.content.catalogs import SOURCE_LANGUAGE, TranslationTable, load_translations
-from bot.content.schema import (REVIEW_CHECKS, REVIEW_ROLES, ContentSet, FactDef, Namespace,
-                                ReviewRecord)
+from bot.content.schema import (
+    REVIEW_CHECKS,
+    REVIEW_ROLES,
+    ContentSet,
+    FactDef,
+    Namespace,
+    ReviewRecord,
+)
 from bot.content.units import Unit, units_of
 
 REVIEW_MAX_AGE = dt.timedelta(days=365)
@@ -252,8 +258,8 @@ class SignOffResult:
     archived: Path | None = None
 
 
-def sign_off(content: ContentSet, translations: dict[str, TranslationTable], data: dict[str, Any],
-             source_name: str) -> SignOffResult:
+def sign_off(content: ContentSet, translations: dict[str, TranslationTable],
+             data: dict[str, Any]) -> SignOffResult:
     """Record a completed review (the file the review pack saves). Only texts the reviewer
     approved, whose text is still exactly what they saw, become ``reviewed``."""
     result = SignOffResult()
@@ -314,5 +320,4 @@ def sign_off(content: ContentSet, translations: dict[str, TranslationTable], dat
         target = archive / f"{date.isoformat()}-{language}-{slug}.json"
         target.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
         result.archived = target
-        del source_name
     return result

@@ -46,6 +46,10 @@ _SMS = ("Sent by SMS: plain characters only (no curly quotes, dashes or accents 
         "hat), short words; the sources line and disclaimer are added after it.")
 
 
+_CONTACT = ("How a contact reads inside a sentence (SMS too): keep the name and the number "
+            "exactly; translate only words like 'or', 'at a court'.")
+
+
 def units_of(namespace: Namespace) -> list[Unit]:
     units: list[Unit] = []
     ns = namespace.name
@@ -66,8 +70,7 @@ def units_of(namespace: Namespace) -> list[Unit]:
         if contact.display:
             file, line = namespace.contact_lines.get(contact.id, (namespace.directory, 1))
             units.append(Unit(contact_key(ns, contact.id), contact.display, file, line,
-                              ("How a contact reads inside a sentence (SMS too): keep the name and the "
-                               "number exactly; translate only words like 'or', 'at a court'.",), "contact"))
+                              (_CONTACT,), "contact"))
     for text in namespace.system.values():
         if not text.translate:
             continue

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.content import ContentLibrary, Topic
-from bot.content.placeholders import placeholders
 from bot.content.catalogs import load_translations
+from bot.content.placeholders import placeholders
 from bot.settings import PROJECT_ROOT
 from bot.sms_encoding import count_segments, is_gsm7, non_gsm7_characters
 

@@ -14,8 +14,13 @@ from click.testing import CliRunner
 from bot.content.checks import run_checks
 from bot.content.cli import content
 from bot.content.problems import ProblemList
-from bot.content.reviews import (SIGNOFF_FORMAT, load_all_translations, review_report, review_units,
-                                 sign_off)
+from bot.content.reviews import (
+    SIGNOFF_FORMAT,
+    load_all_translations,
+    review_report,
+    review_units,
+    sign_off,
+)
 from bot.content.schema import parse_content
 from bot.settings import PROJECT_ROOT
 
@@ -136,7 +141,7 @@ def _sign(dirs, key: str, language: str = "en", role: str = "lawyer", date: str 
     data = {"format": SIGNOFF_FORMAT, "language": language, "date": date,
             "reviewer": {"name": "A Lawyer", "role": role},
             "texts": [{"key": key, "fingerprint": state.fingerprint, "checks": list(checks), "approved": True}]}
-    return sign_off(found, translations, data, "test.json")
+    return sign_off(found, translations, data)
 
 
 def _status(dirs, key: str, today: dt.date, language: str = "en") -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -177,7 +182,7 @@ def test_sign_off_needs_a_person_and_a_lawyer_for_the_law(dirs) -> None:
     assert result.signed == [] and "needs a lawyer or paralegal" in result.skipped[0]
     found, translations = loaded(dirs)
     nameless = sign_off(found, translations, {"format": SIGNOFF_FORMAT, "language": "en", "date": "2026-12-01",
-                                              "reviewer": {"name": "", "role": "lawyer"}, "texts": []}, "x")
+                                              "reviewer": {"name": "", "role": "lawyer"}, "texts": []})
     assert nameless.errors and "name" in nameless.errors[0]
 
 
