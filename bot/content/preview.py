@@ -19,6 +19,10 @@ def build_messages(library: ContentLibrary, key: str, language: str, jurisdictio
     """The messages the core sends for KEY, in order (an English fallback answer is followed
     by the language menu as a second message, exactly as ``core_handlers.topic_reply``)."""
     topic = library.topic(jurisdiction, key, language)
+    if topic is not None and key in library.content.intents.urgent:
+        # As core_handlers.urgent: the safety text (the SMS text, on every channel) comes
+        # first; the escalation offer that follows depends on who is on duty (preview esc_offer).
+        return [OutboundMessage(text=library.safety(jurisdiction, key, language), intent=key)]
     if topic is not None:
         return _topic_messages(library, topic.intent, language, jurisdiction, languages, channel)
     if key == "menu_intro":

@@ -32,6 +32,14 @@ def test_preview_of_an_answer_and_the_menu_equals_the_reply(person_on, services,
         assert [render(m) for m in preview] == [render(m) for m in replies], (key, language, name)
 
 
+def test_preview_of_a_safety_text_is_the_first_urgent_reply(person_on, services) -> None:
+    person = person_on(Channel.TELEGRAM)
+    person.says("LANG af")
+    replies = person.presses("intent:urgent_arrested_now")
+    preview = build_messages(services.content, "urgent_arrested_now", "af", "za", LANGUAGES, "telegram")
+    assert len(preview) == 1 and preview[0].text == replies[0].text
+
+
 @pytest.fixture()
 def copied(tmp_path: Path) -> tuple[Path, Path]:
     shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
