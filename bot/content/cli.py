@@ -73,6 +73,11 @@ def _print_report(report: CheckReport, languages: tuple[str, ...], all_rows: boo
             for status in ("stale", "draft"):
                 if groups[status]:
                     click.echo(f"    {status}: " + ", ".join(state.unit.key for state in groups[status]))
+            if all_rows:  # who signed what
+                for state in groups["reviewed"]:
+                    click.echo(f"    reviewed: {state.unit.key} ({state.reason})")
+            for state in groups["stale"]:
+                click.echo(f"    why stale: {state.unit.key}: {state.reason}")
     if report.topics:
         click.echo("\nSMS answers: segments/characters per language (* = English fallback)")
         _print_rows(report.topics, languages)

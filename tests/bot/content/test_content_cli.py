@@ -81,6 +81,8 @@ def test_check_rejects_ucs2_and_long_sms(tmp_content: tuple[Path, Path]) -> None
     assert "zu nsp_letter" not in output  # a fallback to English is not reported twice
     # The edited English no longer matches the catalogs: translations count as outdated.
     assert "2 fuzzy or outdated" in output
+    # ... and the check names them, per language, so a translator knows what to open.
+    assert "    fuzzy: za:topic.condoms_evidence.sms" in output and "    fuzzy: za:topic.nsp_letter.sms" in output
 
 
 def test_check_rejects_a_translation_that_changes_placeholders(tmp_content: tuple[Path, Path]) -> None:
