@@ -27,11 +27,13 @@ from sklearn.model_selection import StratifiedKFold
 from nlu import data, embedded, rasa_project
 from nlu.intents import URGENT_INTENTS
 from nlu.language import LanguageGuesser
+from nlu.language_table import supported_codes
 from nlu.normalize import fold, letters
 from nlu.service import NluService
 from nlu.types import Parse
 
-LANGUAGES = ("en", "zu", "af")
+#: every language in content/common/languages.yml (its training and held-out files are nlu/data/*/<code>.yml)
+LANGUAGES = supported_codes()
 THRESHOLD = 0.45  # the settings default (HAKI_NLU_THRESHOLD)
 
 Progress = Callable[[str], None]
