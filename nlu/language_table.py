@@ -35,6 +35,8 @@ class LanguageInfo:
     closest: str = ""
     #: languages of one family ("sotho-tswana") are told apart by words more than by lingua
     family: str = ""
+    #: extra SMS keywords for the peers' JOIN command, upper case
+    join: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,10 @@ class LanguageTable:
 
     def get(self, code: str) -> LanguageInfo | None:
         return next((i for i in (*self.supported, *self.unsupported) if i.code == code), None)
+
+    @property
+    def join_words(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w for info in self.supported for w in info.join))
 
     def english_name(self, code: str) -> str:
         info = self.get(code)
@@ -92,6 +98,7 @@ def _info(item: object, supported: bool, where: str) -> LanguageInfo:
         language_id_target=float(target) if target is not None else None,
         supported=supported, closest=str(item.get("closest") or "").strip(),
         family=str(item.get("family") or "").strip(),
+        join=tuple(str(w).strip().upper() for w in item.get("join") or [] if str(w).strip()),
     )
 
 
