@@ -211,7 +211,8 @@ def answer_intent(turn: Turn, intent: str) -> Replies:
     if intent == "menu":
         return main_menu(turn)
     if intent == "change_language":
-        return language_menu(turn)
+        named = language_choice.code_from_words(turn.clean_text, turn.services.settings.language_codes)
+        return set_language(turn, named) if named else language_menu(turn)
     if intent == "stop":
         return cmd_stop(turn, "")
     if intent == "delete_data":

@@ -27,12 +27,12 @@ def language_options(codes: tuple[str, ...]) -> list[ReplyOption]:
 def code_from_words(text: str, codes: tuple[str, ...]) -> str | None:
     """The language a LANG argument or a message names: "5", "st", "Sesotho", "ke batla
     Sepedi", "isiXhosa please". Numbers follow the language menu's order."""
+    if text.strip().isdigit():
+        number = int(text.strip())
+        return codes[number - 1] if 1 <= number <= len(codes) else None
     words = fold_name(text)
     if not words:
         return None
-    if words.isdigit() or text.strip().isdigit():
-        number = int(text.strip()) if text.strip().isdigit() else 0
-        return codes[number - 1] if 1 <= number <= len(codes) else None
     table = load_table()
     if words in codes:
         return words
