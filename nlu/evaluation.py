@@ -86,6 +86,9 @@ class EvaluationResults:
     detection: dict[str, LanguageScores]
     seconds: float
     skipped: list[str]
+    #: language identified on the held-out sets alone, no hint (the honest figure: the
+    #: detector's word evidence is learnt from the training files)
+    heldout_detection: dict[str, LanguageScores] = field(default_factory=dict)
 
 
 def _score(pairs: list[tuple[data.Example, Parse]]) -> Scores:
@@ -335,5 +338,6 @@ def run_evaluation(
         detection=_detection(examples + heldout, guesser),
         seconds=time.perf_counter() - started,
         skipped=skipped,
+        heldout_detection=_detection(heldout, guesser),
     )
 

@@ -11,6 +11,7 @@ from bot.content.library import ContentLibrary
 from bot.messages import OutboundMessage, ReplyOption
 from bot.render import render_sms, render_telegram
 from bot.sms_encoding import count_segments
+from nlu.language_table import load_table
 
 
 def build_message(library: ContentLibrary, key: str, language: str, jurisdiction: str,
@@ -58,8 +59,9 @@ def _menu_options(library: ContentLibrary, language: str, jurisdiction: str) -> 
 
 
 def _language_options(library: ContentLibrary, jurisdiction: str, languages: tuple[str, ...]) -> list[ReplyOption]:
-    return [ReplyOption(f"lang:{code}", library.text(f"language_name_{code}", code, jurisdiction))
-            for code in languages]
+    # The menu labels come from content/common/languages.yml, as in the conversation.
+    table = load_table()
+    return [ReplyOption(f"lang:{code}", info.own if (info := table.get(code)) else code) for code in languages]
 
 
 def describe(message: OutboundMessage, channel: str) -> str:
