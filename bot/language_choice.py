@@ -82,7 +82,10 @@ def unsupported_reply(turn: Turn, guess: LanguageGuess) -> Replies:
     if closest != english:
         replies.append(OutboundMessage(text=turn.content.text("not_understood", english, turn.jurisdiction),
                                        intent="out_of_scope"))
-    prompt = turn.content.text("not_understood", closest, turn.jurisdiction)
-    replies.append(turn.offer(prompt + "\n" + turn.content.text("language_prompt", closest, turn.jurisdiction),
+    replies.append(OutboundMessage(text=turn.content.text("not_understood", closest, turn.jurisdiction),
+                                   intent="out_of_scope"))
+    # The menu on its own: short enough that SMS shows every language (a long text before it
+    # would push the last languages out of the two-segment budget).
+    replies.append(turn.offer(turn.content.text("language_prompt", closest, turn.jurisdiction),
                               language_options(settings.language_codes), intent="change_language"))
     return replies

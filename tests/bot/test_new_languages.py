@@ -148,7 +148,9 @@ def test_an_unsupported_language_gets_a_safe_reply_in_english_and_the_closest(pe
     assert "10111" in texts(replies)
     menu = replies[-1]
     assert [o.key for o in menu.options] == [f"lang:{c}" for c in services.settings.language_codes]
-    assert count_segments(render_sms(menu)).segments <= 2
+    sms = render_sms(menu)
+    assert count_segments(sms).segments <= 2
+    assert all(load_table().get(c).own in sms for c in services.settings.language_codes)
 
 
 @pytest.mark.parametrize("message", [
