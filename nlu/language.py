@@ -122,6 +122,15 @@ class WordEvidence:
             for word in markers.words.get(code, ()):
                 counts[code][word] = counts[code].get(word, 0) + marker_count
         self.totals = {code: sum(c.values()) + 1 for code, c in counts.items()}
+        # A language known only by its marker words (no training file) is smoothed as if it
+        # had as much text as the others: otherwise every word it has not listed would count
+        # as evidence for it ("thx" is not isiNdebele).
+        with_text = [self.totals[code] for code in self.codes if texts.get(code)]
+        if with_text:
+            typical = sum(with_text) // len(with_text)
+            for code in self.codes:
+                if not texts.get(code):
+                    self.totals[code] = max(self.totals[code], typical)
         self.counts = counts
         self.vocabulary = set().union(*counts.values()) if counts else set()
 
@@ -169,6 +178,7 @@ class LanguageGuesser:
         self._by_language = {lang: code for code, lang in languages.items() if lang is not None}
         self._lingua_codes = set(self._by_language.values())
         self.markers = markers or MarkerWords.load()
+        self._last: tuple[tuple[str, str | None], LanguageGuess] | None = None
         self.words = WordEvidence.from_training((*codes, *self.unsupported), self.markers)
         by_family: dict[str, list[str]] = {}
         for code in (*codes, *self.unsupported):
@@ -241,6 +251,16 @@ class LanguageGuesser:
 
     def assess(self, text: str, hint: str | None = None) -> LanguageGuess:
         """The language to answer in, whether the text settles it, and any unsupported language."""
+        # The conversation asks about the message it is about to parse: remember the last
+        # answer rather than run the detectors twice.
+        key = (text, hint)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        guess = self._assess(text, hint)
+        self._last = (key, guess)
+        return guess
+
+    def _assess(self, text: str, hint: str | None) -> LanguageGuess:
         hint = hint if hint in self.codes else None
         count = letters(text)
         ranking = tuple(self.scores(text)) if count >= SHORT_TEXT_LETTERS or hint is None else ()
