@@ -172,8 +172,12 @@ class LanguageGuesser:
         table = load_table()
         self.unsupported = tuple(i.code for i in table.unsupported if i.code not in codes)
         self.closest = {i.code: i.closest for i in table.unsupported}
-        lingua_codes = {code: (table.get(code).lingua if table.get(code) else code) for code in
-                        (*codes, *self.unsupported)}
+        # lingua's code for each language: from the table ("" = lingua has no model, as for
+        # Sepedi); a code the table does not list is tried as a lingua code itself.
+        lingua_codes = {}
+        for code in (*codes, *self.unsupported):
+            info = table.get(code)
+            lingua_codes[code] = info.lingua if info is not None else code
         languages = {code: _lingua_language(lc) for code, lc in lingua_codes.items() if lc}
         self._by_language = {lang: code for code, lang in languages.items() if lang is not None}
         self._lingua_codes = set(self._by_language.values())
