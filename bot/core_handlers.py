@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import language_choice
 from bot.actions import Registry, Replies
 from bot.messages import Channel, OutboundMessage, ReplyOption
 from bot.turn import Turn
@@ -57,11 +58,7 @@ def main_menu(turn: Turn, prefix: str = "") -> Replies:
 
 
 def language_menu(turn: Turn, prefix: str = "", prompt_key: str = "language_prompt") -> Replies:
-    options = [
-        ReplyOption(key=f"lang:{code}",
-                    label=turn.content.text(f"language_name_{code}", code, turn.jurisdiction))
-        for code in turn.services.settings.language_codes
-    ]
+    options = language_choice.language_options(turn.services.settings.language_codes)
     text = (prefix + "\n\n" if prefix else "") + turn.text(prompt_key)
     turn.notes.setdefault("intent", "change_language")
     return [turn.offer(text, options, intent="change_language")]
@@ -176,17 +173,29 @@ def start(turn: Turn, payload: str | None) -> Replies:
 # --- answering what people write ---------------------------------------------------------
 def answer_text(turn: Turn, first_contact: bool) -> Replies:
     person = turn.person
+    codes = turn.services.settings.language_codes
+    named = language_choice.name_only(turn.clean_text, codes)
+    if named is not None:  # "Sepedi", "isiXhosa": the person is choosing a language
+        return with_welcome(turn, set_language(turn, named), first_contact)
+    guess = turn.services.nlu.languages.assess(turn.clean_text, person.language)
     parse = turn.services.nlu.parse(turn.clean_text, language_hint=person.language)
     turn.parse = parse
-    if not person.language_chosen and parse.language in turn.services.settings.language_codes:
-        person.language = parse.language
+    if not person.language_chosen and guess.code in codes:
+        person.language = guess.code
     turn.notes["intent"] = parse.intent
     turn.notes["confidence"] = parse.confidence
     if parse.urgent:
         return with_welcome(turn, urgent(turn, parse.intent), first_contact, after=True)
+    if guess.unsupported is not None and not person.language_chosen:
+        return with_welcome(turn, language_choice.unsupported_reply(turn, guess), first_contact)
     if first_contact and parse.intent in {"greet", "menu"}:
-        return with_welcome(turn, main_menu(turn), first_contact)
-    return with_welcome(turn, answer_intent(turn, parse.intent), first_contact)
+        replies = main_menu(turn)
+    else:
+        replies = answer_intent(turn, parse.intent)
+    # The one-line language choice goes before the answer, so the answer (and its numbers)
+    # stays the last thing on the screen.
+    note = language_choice.uncertain_first_message(turn, guess) if first_contact else None
+    return with_welcome(turn, ([note] if note else []) + replies, first_contact)
 
 
 def urgent(turn: Turn, intent: str) -> Replies:
@@ -213,7 +222,8 @@ def answer_intent(turn: Turn, intent: str) -> Replies:
     if intent == "menu":
         return main_menu(turn)
     if intent == "change_language":
-        return language_menu(turn)
+        named = language_choice.code_from_words(turn.clean_text, turn.services.settings.language_codes)
+        return set_language(turn, named) if named else language_menu(turn)
     if intent == "stop":
         return cmd_stop(turn, "")
     if intent == "delete_data":
@@ -266,8 +276,8 @@ def cmd_privacy(turn: Turn, argument: str) -> Replies:
 
 
 def cmd_lang(turn: Turn, argument: str) -> Replies:
-    code = argument.strip().lower()[:2]
-    if code in turn.services.settings.language_codes:
+    code = language_choice.code_from_words(argument, turn.services.settings.language_codes)
+    if code is not None:
         return set_language(turn, code)
     return language_menu(turn)
 

@@ -14,10 +14,12 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nlu.language_table import supported_codes
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-#: Languages we can answer in. More are added by writing their catalogs and training data.
-SUPPORTED_LANGUAGES = ("en", "zu", "af")
+#: Languages we can answer in, from content/common/languages.yml (adding one is data only).
+SUPPORTED_LANGUAGES = supported_codes()
 
 
 class SettingsError(RuntimeError):
@@ -110,8 +112,10 @@ class Settings(BaseSettings):
         if not codes:
             raise ValueError("list at least one language code, e.g. en,zu,af")
         for code in codes:
-            if len(code) != 2 or not code.isalpha() or not code.islower():
-                raise ValueError(f"'{code}' is not a two-letter ISO 639-1 code")
+            if not 2 <= len(code) <= 3 or not code.isalpha() or not code.islower():
+                raise ValueError(f"'{code}' is not a two-letter ISO 639-1 code (or 639-2 where none exists)")
+            if code not in SUPPORTED_LANGUAGES:
+                raise ValueError(f"'{code}' is not in content/common/languages.yml ({','.join(SUPPORTED_LANGUAGES)})")
         return ",".join(codes)
 
     @field_validator("database_url")

@@ -10,7 +10,8 @@
 #   make content-check  schema, sources, translations, SMS segments (CI runs this)
 
 LOCALES_DIR ?= locales
-CONTENT_LANGUAGES ?= en,zu,af
+# Every language in content/common/languages.yml (evaluated only when a target uses it).
+CONTENT_LANGUAGES ?= $(shell $(VENV)/bin/python -m nlu.language_table)
 
 .PHONY: locales compile-locales content-check
 

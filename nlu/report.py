@@ -9,10 +9,14 @@ import sklearn
 
 from nlu.evaluation import LANGUAGES, BackendResult, EvaluationResults, Scores
 from nlu.intents import INTENTS
+from nlu.language_table import load_table
 
-LANGUAGE_NAMES = {"en": "English", "zu": "isiZulu", "af": "Afrikaans", "all": "all"}
-F1_TARGETS = {"en": 0.90, "zu": 0.85, "af": 0.85}
+LANGUAGE_NAMES = {**{i.code: i.english for i in load_table().supported}, "all": "all"}
+#: per-language targets from content/common/languages.yml
+F1_TARGETS = {i.code: i.intent_target for i in load_table().supported}
 URGENT_RECALL_TARGET = 0.98
+#: per-language held-out urgent recall for languages added with their own targets (issue 16)
+HELDOUT_URGENT_RECALL_TARGET = 0.95
 P99_TARGET_MS = 5.0
 
 
@@ -54,6 +58,7 @@ def _targets(results: EvaluationResults) -> list[str]:
     if emb.heldout:
         held = emb.heldout["all"].urgent_recall
         lines.append(f"| urgent recall >= {URGENT_RECALL_TARGET} (held-out, embedded) | {_pct(held)} | {_mark(held >= URGENT_RECALL_TARGET)} |")
+    lines += _language_targets(results, emb)
     lines.append(f"| embedded parse p99 < {P99_TARGET_MS:.0f} ms | {emb.latency_p99_ms:.2f} ms | {_mark(emb.latency_p99_ms < P99_TARGET_MS)} |")
     if emb.load_seconds is not None:
         lines.append(f"| embedded model load < 1 s | {emb.load_seconds:.2f} s | {_mark(emb.load_seconds < 1.0)} |")
@@ -66,6 +71,24 @@ def _targets(results: EvaluationResults) -> list[str]:
             )
     else:
         lines.append("| embedded >= DIET on the same folds | Rasa not evaluated in this run | — |")
+    return lines
+
+
+def _language_targets(results: EvaluationResults, emb: BackendResult) -> list[str]:
+    """Held-out targets of the languages that set them in content/common/languages.yml."""
+    lines = []
+    for info in load_table().supported:
+        if info.language_id_target is None or info.code not in emb.heldout:
+            continue
+        name, held = info.english, emb.heldout[info.code]
+        detected = results.heldout_detection.get(info.code)
+        lines.append(f"| intent accuracy {name} >= {info.intent_target:.2f} (held-out, embedded) | "
+                     f"{_pct(held.accuracy)} | {_mark(held.accuracy >= info.intent_target)} |")
+        lines.append(f"| urgent recall {name} >= {HELDOUT_URGENT_RECALL_TARGET:.2f} (held-out, embedded) | "
+                     f"{_pct(held.urgent_recall)} | {_mark(held.urgent_recall >= HELDOUT_URGENT_RECALL_TARGET)} |")
+        if detected is not None:
+            lines.append(f"| language identified {name} >= {info.language_id_target:.2f} (held-out, no hint) | "
+                         f"{_pct(detected.accuracy)} | {_mark(detected.accuracy >= info.language_id_target)} |")
     return lines
 
 
@@ -102,7 +125,7 @@ def render(results: EvaluationResults) -> str:
         f"- Training data `nlu/data/nlu/*.yml`: {counts} examples, {len(INTENTS)} intents.",
         f"- Held-out data `nlu/data/heldout/*.yml` (never used for training, written separately): {held} messages.",
         f"- Stratified {results.folds}-fold cross-validation on (language, intent), seed {results.seed}. "
-        "One model serves all three languages (people mix them in one message), so each fold "
+        "One model serves all languages (people mix them in one message), so each fold "
         "trains on all languages and the scores are split by the language of the test message. "
         "Both backends use exactly the same folds.",
         f"- Every ranking goes through the production decision code (`NluService._decide`): "
@@ -119,6 +142,15 @@ def render(results: EvaluationResults) -> str:
         "purpose; that costs precision, not safety. The lexicon was extended by reading the "
         "training-set urgent messages it missed, so its cross-validated recall is optimistic; the "
         "held-out recall is the honest figure.",
+        "- Cross-validation is optimistic where one person wrote a language's examples as translations "
+        "of another's (the Sesotho, Setswana and Sepedi files largely mirror each other): a test "
+        "sentence's translation sits in the training folds. For those languages the held-out sets, "
+        "written before and apart from the training data, are the figures to trust. Two caveats on "
+        "those (issue 16): the isiXhosa, Sesotho, Setswana and Sepedi safety-lexicon entries were "
+        "written after a first held-out run had shown two missed urgent messages (sexual abuse in "
+        "isiXhosa, medicine in the cells in Setswana), and the language detector's weights were "
+        "settled after looking at its held-out accuracy three times; so those held-out urgent-recall "
+        "and language figures are not fully independent. New held-out messages will tell.",
         "",
         "## Targets",
         "",
@@ -134,7 +166,7 @@ def render(results: EvaluationResults) -> str:
     lines += [
         "## Language detection",
         "",
-        "lingua restricted to en/zu/af, no saved-language hint (the service also weighs the hint; "
+        f"lingua and word lists restricted to {'/'.join(LANGUAGES)}, no saved-language hint (the service also weighs the hint; "
         "short texts follow the hint). Texts shorter than 20 letters are counted separately.",
         "",
         "| language | n | accuracy | short n | short accuracy |",
@@ -142,6 +174,12 @@ def render(results: EvaluationResults) -> str:
     ]
     for lang, s in results.detection.items():
         lines.append(f"| {LANGUAGE_NAMES[lang]} | {s.n} | {_pct(s.accuracy)} | {s.short_n} | {_pct(s.short_accuracy)} |")
+    if results.heldout_detection:
+        lines += ["", "Held-out sets only (the honest figure: the detector's word evidence is learnt from "
+                  "the training files, so the table above is optimistic for training texts):", "",
+                  "| language | n | accuracy | short n | short accuracy |", "|---|---:|---:|---:|---:|"]
+        for lang, s in results.heldout_detection.items():
+            lines.append(f"| {LANGUAGE_NAMES[lang]} | {s.n} | {_pct(s.accuracy)} | {s.short_n} | {_pct(s.short_accuracy)} |")
     lines += [
         "",
         "## Reproduce and extend",

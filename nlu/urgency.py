@@ -17,13 +17,15 @@ LEXICON_PATH = Path(__file__).resolve().parent / "safety_lexicon.yml"
 
 @dataclass(frozen=True, slots=True)
 class SafetyLexicon:
-    strong: re.Pattern[str]
+    #: one alternation per language: a single alternation of every language's patterns
+    #: loses the regex engine's prefix scan and grew 4x slower on long text with 11 languages
+    strong: tuple[re.Pattern[str], ...]
     present: re.Pattern[str]
     context: re.Pattern[str]
 
     def matches(self, folded: str) -> bool:
         """``folded`` is text from ``normalize.fold``; the patterns assume that shape."""
-        if self.strong.search(folded):
+        if any(pattern.search(folded) for pattern in self.strong):
             return True
         return bool(self.present.search(folded) and self.context.search(folded))
 
@@ -36,9 +38,8 @@ def _alternation(patterns: list[str]) -> re.Pattern[str]:
 
 def load_lexicon(path: Path = LEXICON_PATH) -> SafetyLexicon:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    strong = [p for patterns in document["strong"].values() for p in patterns]
     return SafetyLexicon(
-        strong=_alternation(strong),
+        strong=tuple(_alternation(patterns) for patterns in document["strong"].values()),
         present=_alternation(document["present"]),
         context=_alternation(document["context"]),
     )

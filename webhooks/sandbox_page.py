@@ -5,7 +5,11 @@ The script builds every element with textContent, never innerHTML: replies are c
 texts, and the page must not become an injection point if a text ever contains markup.
 """
 
-PAGE = """<!doctype html>
+import html
+
+from nlu.language_table import load_table
+
+_TEMPLATE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -48,8 +52,7 @@ PAGE = """<!doctype html>
   <small>For trying the bot. Nothing typed here is stored.</small>
   <label><input type="checkbox" id="sms"> talk as SMS (preview segments)</label>
   <label>language
-    <select id="lang"><option value="">auto</option><option>en</option><option>zu</option>
-    <option>af</option></select></label>
+    <select id="lang"><option value="">auto</option>__LANGUAGE_OPTIONS__</select></label>
   <button type="button" id="reset">new person</button>
 </header>
 <main id="log" aria-live="polite"></main>
@@ -150,3 +153,7 @@ PAGE = """<!doctype html>
 </body>
 </html>
 """
+
+#: The language picker lists content/common/languages.yml, in its own names.
+PAGE = _TEMPLATE.replace("__LANGUAGE_OPTIONS__", "".join(
+    f'<option value="{html.escape(info.code)}">{html.escape(info.own)}</option>' for info in load_table().supported))

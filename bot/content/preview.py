@@ -12,6 +12,7 @@ from bot.core_handlers import MENU_TEXTS
 from bot.messages import OutboundMessage, ReplyOption
 from bot.render import render_sms, render_telegram
 from bot.sms_encoding import count_segments
+from nlu.language_table import load_table
 
 
 def build_messages(library: ContentLibrary, key: str, language: str, jurisdiction: str,
@@ -82,8 +83,9 @@ def _menu_options(library: ContentLibrary, language: str, jurisdiction: str) -> 
 
 
 def _language_options(library: ContentLibrary, jurisdiction: str, languages: tuple[str, ...]) -> list[ReplyOption]:
-    return [ReplyOption(f"lang:{code}", library.text(f"language_name_{code}", code, jurisdiction))
-            for code in languages]
+    # The menu labels come from content/common/languages.yml, as in the conversation.
+    table = load_table()
+    return [ReplyOption(f"lang:{code}", info.own if (info := table.get(code)) else code) for code in languages]
 
 
 #: Main-menu entries the escalation and peers features add (their ``menu_extras``).

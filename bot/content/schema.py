@@ -21,9 +21,11 @@ from typing import Any
 
 from bot.content.problems import ProblemList
 from bot.content.yamlsource import YamlDoc, load_yaml
+from nlu.language_table import LanguageTableError, parse_table
 
 COMMON = "common"
-KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "facts", "reviews")
+KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "facts", "reviews",
+         "languages")
 #: Who may sign a review, and what they can check (docs/editing-content.md).
 REVIEW_ROLES = ("lawyer", "paralegal", "native speaker")
 REVIEW_CHECKS = ("law", "translation", "back-translation")
@@ -243,7 +245,7 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
     if kind not in KINDS:
         problems.error(doc.path, doc.line("kind"), f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
         return
-    common_only = kind in ("intents", "commands")
+    common_only = kind in ("intents", "commands", "languages")
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")
         return
@@ -254,7 +256,7 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
         "intents": _parse_intents, "commands": _parse_commands, "system": _parse_system,
         "jurisdiction": _parse_jurisdiction, "contacts": _parse_contacts,
         "sources": _parse_sources, "topics": _parse_topics, "facts": _parse_facts,
-        "reviews": _parse_reviews,
+        "reviews": _parse_reviews, "languages": _parse_languages,
     }[kind]
     parser(doc, namespace, content, problems)
 
@@ -314,6 +316,15 @@ def _parse_commands(doc: YamlDoc, namespace: Namespace, content: ContentSet | No
             table[language][command] = _str_list(doc, problems, items, "words", language, command)
     if content is not None:
         content.commands = table
+
+
+def _parse_languages(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
+    """languages.yml is read by nlu.language_table (settings need it before content loads);
+    here it is only checked."""
+    try:
+        parse_table(doc.data, str(doc.path))
+    except LanguageTableError as error:
+        problems.error(doc.path, doc.line("languages"), str(error))
 
 
 def _parse_system(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:

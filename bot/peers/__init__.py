@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nlu.language_table import load_table
+
 if TYPE_CHECKING:
     from bot.services import Services
 
-#: The SMS keyword in every language. Content maps JOIN to plain START; ours also reads a code.
-JOIN_WORDS = ("JOIN", "JOYINA", "AANSLUIT")
+#: The SMS keyword in every language, plus each language's own words from
+#: content/common/languages.yml. Content maps JOIN to plain START; ours also reads a code.
+JOIN_WORDS = ("JOIN", *load_table().join_words)
 
 
 def register(services: Services) -> None:

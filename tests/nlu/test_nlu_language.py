@@ -56,7 +56,7 @@ def test_single_language_deployment() -> None:
 
 def test_parse_language_is_always_a_configured_one(nlu_service: NluService) -> None:
     for text in ["bonjour tout le monde", "Guten Tag, wie geht es Ihnen heute", "ngiyabonga", "dankie", "hello", "", "🙂"]:
-        assert nlu_service.parse(text, None).language in ("en", "zu", "af")
+        assert nlu_service.parse(text, None).language in nlu_service.languages.codes
 
 
 def test_mixed_language_messages_still_classify(nlu_service: NluService) -> None:
