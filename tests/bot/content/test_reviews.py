@@ -23,6 +23,7 @@ from bot.content.reviews import (
 )
 from bot.content.schema import parse_content
 from bot.settings import PROJECT_ROOT
+from bot.settings import SUPPORTED_LANGUAGES
 
 CONTENT = PROJECT_ROOT / "content"
 LOCALES = PROJECT_ROOT / "locales"
@@ -197,4 +198,5 @@ def test_review_init_adds_records_only_where_missing(dirs) -> None:
     reviews.write_text(before.replace('  "za:topic.rights_bail.sms":\n', '  "za:topic.rights_bail.smsX":\n', 1),
                        encoding="utf-8")
     code, output = run("review-init", *paths(dirs))
-    assert code == 0 and "3 draft record(s) added" in output
+    # One record per language for the renamed text.
+    assert code == 0 and f"{len(SUPPORTED_LANGUAGES)} draft record(s) added" in output
