@@ -23,7 +23,7 @@ from bot.content.problems import ProblemList
 from bot.content.yamlsource import YamlDoc, load_yaml
 
 COMMON = "common"
-KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics")
+KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "taxonomy")
 COMMAND_NAMES = ("menu", "help", "lang", "stop", "start", "delete", "yes", "no", "status", "share")
 #: Menu labels must fit a Telegram button and one SMS line.
 MAX_TITLE_CHARS = 24
@@ -192,6 +192,8 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
     if kind not in KINDS:
         problems.error(doc.path, doc.line("kind"), f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
         return
+    if kind == "taxonomy":
+        return  # oversight categories, read by bot/figures/taxonomy.py
     common_only = kind in ("intents", "commands")
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")
