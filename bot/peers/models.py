@@ -89,20 +89,3 @@ class EducatorContact(Base):
     educator_id: Mapped[int] = mapped_column(ForeignKey("peer_educators.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
 
-
-class StatsToken(Base):
-    """A bearer token for reach figures, scoped to one organisation's codes.
-
-    Only a SHA-256 of the token is stored: it is shown once, when it is made.
-    """
-
-    __tablename__ = "stats_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: An organisation name as in peer_educators.organisation, or "*" for oversight
-    #: figures (bot/figures/api.py), which is not a peers scope.
-    organisation: Mapped[str] = mapped_column(String(80))
-    label: Mapped[str] = mapped_column(String(80), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
