@@ -114,8 +114,15 @@ class Base:
                 self.counts[self.index[key]] += count
 
 
-def protect(base: Base, tables: Sequence[TableSpec]) -> Publication:
-    """Compute every table of the report from ``base`` and hide what must be hidden."""
+def protect(base: Base, tables: Sequence[TableSpec], *, split_on: Sequence[str] = ()) -> Publication:
+    """Compute every table of the report from ``base`` and hide what must be hidden.
+
+    ``split_on`` names dimensions every table keeps (in ``dims`` or ``where``): no figure
+    adds across their values, so each slice is an independent problem, solved on its own
+    (much smaller programmes; the same result as solving them together).
+    """
+    if split_on:
+        return _protect_slices(base, tables, tuple(split_on))
     cells = _cells(base, tables)
     for cell in cells:
         cell.hidden = cell.sensitive
@@ -125,6 +132,30 @@ def protect(base: Base, tables: Sequence[TableSpec]) -> Publication:
         publication.tables[spec.name] = [(c.key, None if c.hidden else c.value)
                                          for c in cells if c.table == spec.name]
     return publication
+
+
+def _protect_slices(base: Base, tables: Sequence[TableSpec], split_on: tuple[str, ...]) -> Publication:
+    for spec in tables:
+        kept = set(spec.dims) | {d for d, _ in spec.where}
+        if not set(split_on) <= kept:
+            raise ValueError(f"table {spec.name!r} adds across {split_on}: cannot split on them")
+    positions = [base.dims.index(d) for d in split_on]
+    slices: dict[Key, list[Key]] = {}
+    for key in base.keys:
+        slices.setdefault(tuple(key[p] for p in positions), []).append(key)
+    merged = Publication(dims={spec.name: spec.dims for spec in tables},
+                         tables={spec.name: [] for spec in tables})
+    for value, keys in sorted(slices.items()):
+        counts = {key: int(base.counts[base.index[key]]) for key in keys}
+        fixed = dict(zip(split_on, value))
+        # A table whose ``where`` excludes this slice has no cells in it.
+        specs = [spec for spec in tables if all(fixed.get(d, v) == v for d, v in spec.where)]
+        part = protect(Base(base.dims, counts, universe=keys), specs)
+        for name, cells in part.tables.items():
+            merged.tables[name].extend(cells)
+    for name in merged.tables:
+        merged.tables[name].sort(key=lambda item: item[0])
+    return merged
 
 
 def _cells(base: Base, tables: Sequence[TableSpec]) -> list[Cell]:

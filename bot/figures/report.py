@@ -155,7 +155,8 @@ def build_report(session: Session, content_dir: Path, jurisdiction: str, first_m
         outcomes = sorted({k[2] for k in fun if k[0] == "outcome"} | {NOT_RECORDED})
         universe = [(stage, v, NO_OUTCOME) for stage in STAGES[:-1] for v in taxonomy.violation_ids]
         universe += [("outcome", v, o) for v in taxonomy.violation_ids for o in outcomes]
-        funnel_pub = protect(Base(FUNNEL_DIMS, fun, universe=universe), FUNNEL_TABLES)
+        funnel_pub = protect(Base(FUNNEL_DIMS, fun, universe=universe), FUNNEL_TABLES,
+                             split_on=("stage",))
         report.months.append(MonthReport(month, incident_pub, funnel_pub,
                                          _ack_times(ack_minutes.get(month, []), funnel_pub)))
     return report
