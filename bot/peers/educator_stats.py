@@ -9,8 +9,6 @@ line per code, never a sum over codes, which would be a new figure nobody protec
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -60,9 +58,10 @@ def stats_hook(turn: Turn) -> Replies | None:
                                       .where(ReferralCode.educator_id == contact.educator_id)
                                       .order_by(ReferralCode.revoked_at.is_not(None),
                                                 ReferralCode.created_at)))
-    month = last_complete_month(datetime.now(timezone.utc))
+    when = turn.inbound.received_at
+    month = last_complete_month(when)
     records = reach_stats(turn.session, by="code", first_month=month, last_month=month,
-                          codes=codes)
+                          codes=codes, now=when)
     if not records:
         return [OutboundMessage(text=turn.text("peers_stats_none", month=month), intent="peer_stats")]
     by_code = {str(record["code"]): record for record in records}
