@@ -35,8 +35,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import csr_matrix, vstack
 
 #: Counts from 1 to SMALLEST_SHOWN - 1 are never published.
 SMALLEST_SHOWN = 5
@@ -114,7 +114,31 @@ class Base:
                 self.counts[self.index[key]] += count
 
 
+#: Publications already computed in this process, by their exact input. A complete month's
+#: figures never change, so a report or API call for months already seen costs nothing.
+_CACHE: dict[tuple[object, ...], Publication] = {}
+_CACHE_LIMIT = 512
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
 def protect(base: Base, tables: Sequence[TableSpec], *, split_on: Sequence[str] = ()) -> Publication:
+    """:func:`protect_uncached`, remembered per exact input (same counts, same tables)."""
+    key = (base.dims, tuple(base.keys), base.counts.tobytes(), tuple(tables), tuple(split_on))
+    found = _CACHE.get(key)
+    if found is None:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        found = _CACHE[key] = protect_uncached(base, tables, split_on=split_on)
+    # Callers get their own copy: a publication is a plain structure they may filter.
+    return Publication(dims=dict(found.dims),
+                       tables={name: list(cells) for name, cells in found.tables.items()})
+
+
+def protect_uncached(base: Base, tables: Sequence[TableSpec], *,
+                     split_on: Sequence[str] = ()) -> Publication:
     """Compute every table of the report from ``base`` and hide what must be hidden.
 
     ``split_on`` names dimensions every table keeps (in ``dims`` or ``where``): no figure
@@ -181,7 +205,11 @@ def _secondary(base: Base, tables: Sequence[TableSpec], cells: list[Cell]) -> No
     auditor = _Auditor(base, cells)
     specs = {spec.name: spec for spec in tables}
     pending = [c for c in cells if c.sensitive]
-    rounds: dict[int, int] = {}
+    # Every small cell needs its row and column partners in all but freak cases: hide them
+    # before the first audit instead of finding that out one programme at a time.
+    for cell in pending:
+        _hide_partners(cell, cells, len(specs[cell.table].dims))
+    rounds: dict[int, int] = {id(cell): 1 for cell in pending}
     while pending:
         unsafe = [c for c in pending if not auditor.safe(c)]
         for cell in unsafe:
@@ -282,7 +310,21 @@ class _Auditor:
         matrix = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(lower), n))
         objective = np.zeros(n)
         objective[[columns[i] for i in cell.members if i in columns]] = -1.0  # milp minimises
-        result = milp(objective, constraints=LinearConstraint(matrix, lower, upper),
+        lower_array, upper_array = np.array(lower), np.array(upper)
+        # The linear relaxation first: it is much faster, its maximum is never below the
+        # integer one (so "< 5" settles it), and when its optimum is a whole-number point
+        # that point is itself an integer solution (so ">= 5" settles it too). Only a
+        # fractional optimum needs the integer programme.
+        finite = np.isfinite(upper_array)
+        a_ub = vstack([matrix[finite], -matrix]).tocsr()
+        b_ub = np.concatenate([upper_array[finite], -lower_array])
+        relaxed = linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, self.ceiling), method="highs")
+        if relaxed.status == 0 and relaxed.x is not None:
+            if -relaxed.fun < SMALLEST_SHOWN - 1e-6:
+                return float(-relaxed.fun)
+            if np.allclose(relaxed.x, np.round(relaxed.x), atol=1e-6):
+                return float(-relaxed.fun)
+        result = milp(objective, constraints=LinearConstraint(matrix, lower_array, upper_array),
                       integrality=np.ones(n), bounds=Bounds(0, self.ceiling))
         if result.status != 0 or result.x is None:
             # Infeasible cannot happen with the true counts; treat anything odd as unsafe.

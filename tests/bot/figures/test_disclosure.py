@@ -144,3 +144,35 @@ def test_zero_is_shown_and_a_count_of_five_is_shown() -> None:
     base = Base(("v",), {("a",): 5}, {"v": ["a", "b"]})
     publication = protect(base, [TableSpec("v", ("v",)), TableSpec("total", ())])
     assert publication.as_dict("v") == {("a",): 5, ("b",): 0}
+
+
+@st.composite
+def reach_reports(draw: st.DrawFn) -> tuple[Base, list[TableSpec]]:
+    """The peers' shape: codes inside organisations and regions, several metrics, all three
+    groupings published together and solved per metric (``split_on``)."""
+    codes = [f"C{i}" for i in range(draw(st.integers(1, 4)))]
+    places = {code: (draw(st.sampled_from(["orgA", "orgB"])), draw(st.sampled_from(["gp", "wc"])))
+              for code in codes}
+    metrics = ["new", "returning"][:draw(st.integers(1, 2))]
+    universe = [(code, *places[code], metric) for code in codes for metric in metrics]
+    counts = {key: draw(st.one_of(st.just(0), st.integers(1, 4), st.integers(5, 12)))
+              for key in universe}
+    return (Base(("code", "organisation", "region", "metric"), counts, universe=universe),
+            [TableSpec(by, (by, "metric")) for by in ("code", "organisation", "region")])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reach_reports())
+def test_reach_by_code_organisation_and_region_cannot_be_subtracted(report) -> None:  # type: ignore[no-untyped-def]
+    base, tables = report
+    check_publication(base, tables, protect(base, tables, split_on=("metric",)))
+
+
+def check_publication(base: Base, tables: list[TableSpec], publication: Publication) -> None:
+    for spec in tables:
+        groups = cells_of(base, spec)
+        for key, shown in publication.tables[spec.name]:
+            true = int(base.counts[groups[key]].sum())
+            assert shown is None or (shown == true and not 0 < shown < SMALLEST_SHOWN)
+            if shown is None and true < SMALLEST_SHOWN:
+                assert attacker_maximum(base, tables, publication, groups[key]) >= SMALLEST_SHOWN
