@@ -34,15 +34,15 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
-from bot.escalation.models import AnonymousReport, Case  # noqa: E402
-from bot.figures.disclosure import clear_cache  # noqa: E402
-from bot.figures.report import build_report  # noqa: E402
-from bot.figures.taxonomy import load  # noqa: E402
-from bot.storage import migrate  # noqa: E402
-from bot.storage.db import Database  # noqa: E402
+from bot.escalation.models import AnonymousReport, Case
+from bot.figures.disclosure import clear_cache
+from bot.figures.report import build_report
+from bot.figures.taxonomy import load
+from bot.storage import migrate
+from bot.storage.db import Database
 
 CONTENT = PROJECT / "content"
 NOW = datetime(2027, 6, 1, tzinfo=timezone.utc)
@@ -166,11 +166,11 @@ class new_database:
 def write(results: list[tuple[str, str, int, float]], cases: int) -> None:
     cpus = os.cpu_count()
     lines = [
-        f"`.venv/bin/python bench/figures.py --cases {cases} --postgres --write`. Machine: "
+        (f"`.venv/bin/python bench/figures.py --cases {cases} --postgres --write`. Machine: "
         f"{cpus} CPU ({platform.machine()}), shared with other work; {datetime.now(timezone.utc):%Y-%m-%d}. "
         "Time of `build_report` (read the month's rows, count, run disclosure control on every "
         "table, time to ACK), median of five runs after a warm-up (three for the year). "
-        "Target: the monthly report for 100,000 cases under 2 s.",
+        "Target: the monthly report for 100,000 cases under 2 s."),
         "",
         "| database | what | cases in the report | seconds |",
         "|---|---|---|---|",
@@ -180,7 +180,7 @@ def write(results: list[tuple[str, str, int, float]], cases: int) -> None:
     body = path.read_text(encoding="utf-8")
     section = "<!-- figures:start -->\n" + "\n".join(lines) + "\n<!-- figures:end -->"
     if "<!-- figures:start -->" in body:
-        body = re.sub(r"<!-- figures:start -->.*?<!-- figures:end -->", section, body, flags=re.S)
+        body = re.sub(r"<!-- figures:start -->.*?<!-- figures:end -->", section, body, flags=re.DOTALL)
     else:
         body = body.rstrip("\n") + "\n\n## Oversight figures (bench/figures.py)\n\n" + section + "\n"
     path.write_text(body, encoding="utf-8")

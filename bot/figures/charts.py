@@ -32,8 +32,8 @@ def line_chart(title: str, months: Sequence[str], series: Sequence[tuple[str, Se
     def y(v: float) -> float:
         return TOP + plot_h - (v / top) * plot_h
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 18 * len(series)}" '
-             f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="11">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 18 * len(series)}" '
+             f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="11">'),
              f'<title>{escape(title)}</title>',
              f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
     for tick in range(5):
@@ -54,8 +54,8 @@ def line_chart(title: str, months: Sequence[str], series: Sequence[tuple[str, Se
             for i, v in run:
                 parts.append(f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="3" fill="{colour}">'
                              f'<title>{escape(name)} {escape(months[i])}: {v:g}</title></circle>')
-        for i, v in enumerate(points):
-            if v is None:
+        for i, point in enumerate(points):
+            if point is None:
                 parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM - 4}" text-anchor="middle" '
                              f'fill="{colour}">x<title>{escape(name)} {escape(months[i])}: hidden</title></text>')
         legend_y = HEIGHT + 18 * n

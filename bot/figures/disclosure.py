@@ -297,7 +297,10 @@ class _Auditor:
         columns = {i: j for j, i in enumerate(sorted(set(range(len(self.base.keys))) - zero))}
         if not any(i in columns for i in cell.members):
             return 0.0
-        rows, cols, lower, upper = [], [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        lower: list[float] = []
+        upper: list[float] = []
         for other in self.cells:
             live = [columns[i] for i in other.members if i in columns]
             if not live:

@@ -30,7 +30,7 @@ def flat_rows(report: Report) -> list[tuple[str, ...]]:
 
 
 def time_rows(report: Report) -> list[tuple[str, ...]]:
-    def show(value: float | int | None) -> str:
+    def show(value: float | None) -> str:
         return HIDDEN if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
 
     return [(m.month, show(m.ack.count), show(m.ack.median_minutes), show(m.ack.p90_minutes))

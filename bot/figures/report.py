@@ -16,13 +16,13 @@ through bot/figures/disclosure.py as a whole. Sandbox and test records are never
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -227,5 +227,5 @@ def _ack_times(minutes: list[int], funnel: Publication) -> AckTimes:
     if shown is None or shown < SMALLEST_SHOWN or not minutes:
         return AckTimes(shown, None, None)
     ordered = sorted(minutes)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
     return AckTimes(shown, float(statistics.median(ordered)), float(p90))

@@ -28,8 +28,8 @@ def report_lines(report: Report) -> list[str]:
         incidents = month.incidents
         regions = [key[0] for key, _ in incidents.tables["region"]]
         total = incidents.as_dict("incidents_total").get(())
-        lines += [f"== {report.jurisdiction} {month.month}: {_show(total)} incidents "
-                  f"(x = hidden) =="]
+        lines += [(f"== {report.jurisdiction} {month.month}: {_show(total)} incidents "
+                  f"(x = hidden) ==")]
         lines += grid(incidents, "violation_by_region", violations, regions, "violation")
         lines.append("")
         lines.append("by perpetrator: " + ", ".join(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from figures_world import Records
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.escalation.cases import NewCase, acknowledge, close, create_case
 from bot.escalation.models import AnonymousReport, Case, Responder
-from bot.escalation.responders import add_responder
 from bot.escalation.regions import all_region_ids
+from bot.escalation.responders import add_responder
 
 _numbers = itertools.count(1000)
 CATEGORIES = ("urgent_arrested_now", "urgent_violence", "police_bribe", "needles_confiscated",

@@ -119,7 +119,7 @@ def test_tiny_tables_against_every_possible_filling() -> None:
                 continue
             # Is there any filling, consistent with everything shown, where this cell >= 5?
             witness = False
-            for guess in itertools.product(range(0, 20), repeat=4):
+            for guess in itertools.product(range(20), repeat=4):
                 filled = dict(zip(itertools.product("xy", "uv"), guess))
                 if consistent(filled, shown) and filled[key] >= SMALLEST_SHOWN:
                     witness = True

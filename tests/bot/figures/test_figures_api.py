@@ -3,11 +3,11 @@ its answer holds no figure from 1 to 4."""
 
 from __future__ import annotations
 
+from figures_world import at
 from flask import Flask
 
 from bot.figures import api
 from bot.figures.tokens import OVERSIGHT_SCOPE, new_token, revoke_scope
-from figures_world import at
 
 
 def client_with(services):  # type: ignore[no-untyped-def]

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from cryptography.fernet import Fernet
+from figures_world import Records, at
 from openpyxl import load_workbook
 
 from bot.cli import cli
 from bot.services import build_services
 from bot.settings import get_settings
-from figures_world import Records, at
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from figures_world import Records, at
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -17,7 +18,6 @@ from bot.escalation.models import Case
 from bot.figures.export import HIDDEN, to_csv, to_xlsx
 from bot.figures.page import render_report_page
 from bot.figures.report import ReportError, build_report
-from figures_world import Records, at
 
 NOW = datetime(2026, 12, 3, tzinfo=timezone.utc)
 
