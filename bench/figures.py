@@ -74,6 +74,7 @@ def fill(url: str, months: list[str], cases: int, seed: int) -> None:
             "callback_allowed": False, "tried_responders": [], "route_count": 1,
             "created_at": created, "assigned_at": created, "referred_at": created,
             "acknowledged_at": acked, "closed_at": closed, "actioned_at": closed,
+            "ack_minutes": int((acked - created).total_seconds() // 60) if acked else None,
             "violation": taxonomy.violation_for(category, urgency),
             "perpetrator": rng.choice(("saps", "metro_police", "other", "not_recorded")),
             "is_test": rng.random() < 0.01,

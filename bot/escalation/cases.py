@@ -61,6 +61,10 @@ def normalise_reference(text: str) -> str | None:
     return f"{symbols[:2]}-{symbols[2:]}"
 
 
+def minutes_between(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
 def month_start(moment: datetime) -> datetime:
     return datetime(moment.year, moment.month, 1, tzinfo=timezone.utc)
 
@@ -217,6 +221,7 @@ def acknowledge(session: Session, case: Case, responder: Responder,
         return Outcome.ALREADY, []
     case.status = ACKNOWLEDGED
     case.acknowledged_at = now
+    case.ack_minutes = minutes_between(case.created_at, now)  # for the oversight figures
     case.ack_deadline = None
     cancel_pending(session, case.id, recipient=TO_RESPONDER, responder_id=responder.id,
                    kinds=("assigned",))
@@ -236,6 +241,7 @@ def close(session: Session, cipher: Cipher, case: Case, responder: Responder, no
         return Outcome.NOT_YOURS, []
     if case.acknowledged_at is None:
         case.acknowledged_at = now
+        case.ack_minutes = minutes_between(case.created_at, now)
     case.status = CLOSED
     case.closed_at = now
     case.actioned_at = case.actioned_at or now  # the funnel's "actioned" (outcome: see figures)
@@ -297,7 +303,7 @@ def anonymise(session: Session, case: Case) -> None:
     """
     month = month_start(case.created_at)
     if case.acknowledged_at is not None and case.ack_minutes is None:
-        case.ack_minutes = max(0, int((case.acknowledged_at - case.created_at).total_seconds() // 60))
+        case.ack_minutes = minutes_between(case.created_at, case.acknowledged_at)
     case.referred_at = month_start(case.referred_at) if case.referred_at else None
     case.actioned_at = month_start(case.actioned_at) if case.actioned_at else None
     case.outcome_at = month_start(case.outcome_at) if case.outcome_at else None

@@ -78,6 +78,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_pseudonym", "pseudonym"),
         Index("ix_cases_status_deadline", "status", "ack_deadline"),
+        #: The monthly figures read cases by month (bot/figures/report.py).
+        Index("ix_cases_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -123,7 +125,7 @@ class Case(Base):
     actioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     outcome_code: Mapped[str | None] = mapped_column(String(32), default=None)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    #: Minutes from report to ACK, kept when the case is anonymised (its times are not).
+    #: Minutes from report to ACK, set at ACK; kept when the case is anonymised (times are not).
     ack_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
 
 

@@ -33,7 +33,9 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("outcome_code", sa.String(32), nullable=True))
         batch.add_column(sa.Column("ack_minutes", sa.Integer(), nullable=True))
-    # Cases routed before this migration were referred when first assigned.
+    op.create_index("ix_cases_created_at", "cases", ["created_at"])
+    # Cases routed before this migration were referred when first assigned. (Their
+    # ack_minutes stay empty: the report works them out from the two times.)
     op.execute("UPDATE cases SET referred_at = assigned_at WHERE assigned_at IS NOT NULL")
     with op.batch_alter_table("anonymous_reports") as batch:
         batch.add_column(sa.Column("violation", sa.String(32), nullable=True))
@@ -71,6 +73,7 @@ def downgrade() -> None:
     with op.batch_alter_table("anonymous_reports") as batch:
         for name in ("is_test", "perpetrator", "violation"):
             batch.drop_column(name)
+    op.drop_index("ix_cases_created_at", table_name="cases")
     with op.batch_alter_table("cases") as batch:
         for name in ("ack_minutes", "outcome_code", *CASE_TIMES, "is_test", "perpetrator",
                      "violation"):
