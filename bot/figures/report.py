@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.escalation.cases import minutes_between
@@ -190,28 +190,28 @@ def _collect(session: Session, taxonomy: Taxonomy, jurisdiction: str, months: li
             return and_(column >= start, column < end)  # noqa: B023 (used at once)
 
         inc, fun = incidents.setdefault(month, Counter()), funnel.setdefault(month, Counter())
-        for *key, region, perpetrator, n in session.execute(
-                select(*kind_columns, Case.region, Case.perpetrator, func.count())
-                .where(counted, within(Case.created_at))
-                .group_by(*kind_columns, Case.region, Case.perpetrator)):
-            violation = kind(*key)
-            inc[(violation, region or UNKNOWN_REGION, perpetrator or NOT_RECORDED)] += n
-            fun[("reported", violation, NO_OUTCOME)] += n
         # An anonymised case has no ACK time, only its minutes: it counts in its own month.
         acknowledged = or_(within(Case.acknowledged_at),
                            and_(Case.acknowledged_at.is_(None), Case.ack_minutes.is_not(None),
                                 within(Case.created_at)))
         outcome = or_(within(Case.outcome_at),
                       and_(Case.outcome_at.is_(None), Case.status == CLOSED, within(Case.actioned_at)))
-        for stage, reached in (("referred", within(Case.referred_at)), ("acknowledged", acknowledged),
-                               ("actioned", within(Case.actioned_at))):
-            for *key, n in session.execute(select(*kind_columns, func.count())
-                                           .where(counted, reached).group_by(*kind_columns)):
-                fun[(stage, kind(*key), NO_OUTCOME)] += n
-        for *key, code, n in session.execute(
-                select(*kind_columns, Case.outcome_code, func.count())
-                .where(counted, outcome).group_by(*kind_columns, Case.outcome_code)):
-            fun[("outcome", kind(*key), code or NOT_RECORDED)] += n
+        stages = {"reported": within(Case.created_at), "referred": within(Case.referred_at),
+                  "acknowledged": acknowledged, "actioned": within(Case.actioned_at),
+                  "outcome": outcome}
+        groups = (*kind_columns, Case.region, Case.perpetrator, Case.outcome_code)
+        # One pass over the table per month: each stage is a conditional count.
+        query = (select(*groups, *(func.sum(case((reached, 1), else_=0)) for reached in stages.values()))
+                 .where(counted, or_(*stages.values())).group_by(*groups))
+        for row in session.execute(query):
+            violation_key, category, urgency, region, perpetrator, code = row[:6]
+            violation = kind(violation_key, category, urgency)
+            for stage, n in zip(stages, row[6:]):
+                if not n:
+                    continue
+                if stage == "reported":
+                    inc[(violation, region or UNKNOWN_REGION, perpetrator or NOT_RECORDED)] += n
+                fun[(stage, violation, (code or NOT_RECORDED) if stage == "outcome" else NO_OUTCOME)] += n
         minutes: list[int] = []
         for value, n in session.execute(  # a histogram: one row per distinct minute count
                 select(Case.ack_minutes, func.count()).where(
