@@ -50,7 +50,7 @@ class Services:
 
 
 #: Features that register handlers: "module" whose ``register(services)`` is called.
-FEATURES = ("bot.escalation", "bot.peers", "webhooks.outbound")
+FEATURES = ("bot.escalation", "bot.peers", "bot.figures", "webhooks.outbound")
 
 
 def build_services(settings: Settings, *, database: Database | None = None,

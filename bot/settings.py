@@ -93,8 +93,6 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(default=60, ge=2)
 
     # --- operations --------------------------------------------------------------------
-    #: Bearer token for the reach-statistics JSON endpoint; empty = endpoint disabled.
-    stats_token: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 

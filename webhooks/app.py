@@ -20,7 +20,7 @@ log = logging.getLogger("haki.webhooks")
 
 #: Blueprints other features add, imported when their module exists:
 #: webhooks/ops.py (/healthz /readyz /metrics), webhooks/peers_api.py.
-OPTIONAL_BLUEPRINTS = ("webhooks.ops:blueprint", "webhooks.peers_api:blueprint")
+OPTIONAL_BLUEPRINTS = ("webhooks.ops:blueprint", "bot.peers.api:blueprint", "bot.figures.api:blueprint")
 
 
 @dataclass

@@ -25,7 +25,7 @@ from nlu.language_table import LanguageTableError, parse_table
 
 COMMON = "common"
 KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "facts", "reviews",
-         "languages")
+         "languages", "taxonomy")
 #: Who may sign a review, and what they can check (docs/editing-content.md).
 REVIEW_ROLES = ("lawyer", "paralegal", "native speaker")
 REVIEW_CHECKS = ("law", "translation", "back-translation")
@@ -245,6 +245,8 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
     if kind not in KINDS:
         problems.error(doc.path, doc.line("kind"), f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
         return
+    if kind == "taxonomy":
+        return  # oversight categories, read by bot/figures/taxonomy.py
     common_only = kind in ("intents", "commands", "languages")
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")

@@ -61,6 +61,10 @@ def normalise_reference(text: str) -> str | None:
     return f"{symbols[:2]}-{symbols[2:]}"
 
 
+def minutes_between(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
 def month_start(moment: datetime) -> datetime:
     return datetime(moment.year, moment.month, 1, tzinfo=timezone.utc)
 
@@ -142,6 +146,7 @@ def route_case(session: Session, services: Services, case: Case,
     case.responder_id = responder.id
     case.status = ASSIGNED
     case.assigned_at = now
+    case.referred_at = case.referred_at or now  # the funnel's "referred": first routing
     case.ack_deadline = now + timedelta(minutes=services.settings.ack_minutes)
     case.route_count = (case.route_count or 0) + 1
     responder.last_assigned_at = now
@@ -216,6 +221,7 @@ def acknowledge(session: Session, case: Case, responder: Responder,
         return Outcome.ALREADY, []
     case.status = ACKNOWLEDGED
     case.acknowledged_at = now
+    case.ack_minutes = minutes_between(case.created_at, now)  # for the oversight figures
     case.ack_deadline = None
     cancel_pending(session, case.id, recipient=TO_RESPONDER, responder_id=responder.id,
                    kinds=("assigned",))
@@ -235,8 +241,10 @@ def close(session: Session, cipher: Cipher, case: Case, responder: Responder, no
         return Outcome.NOT_YOURS, []
     if case.acknowledged_at is None:
         case.acknowledged_at = now
+        case.ack_minutes = minutes_between(case.created_at, now)
     case.status = CLOSED
     case.closed_at = now
+    case.actioned_at = case.actioned_at or now  # the funnel's "actioned" (outcome: see figures)
     case.ack_deadline = None
     case.contact_expires_at = now + CLOSED_GRACE
     line = one_line(note, MAX_NOTE_CHARS)
@@ -288,8 +296,17 @@ def _erase_sms_notices_at_provider(session: Session, case: Case, now: datetime) 
 
 
 def anonymise(session: Session, case: Case) -> None:
-    """Keep category, region, kind and month; drop everything else, audit trail included."""
+    """Keep category, region, kind and month; drop everything else, audit trail included.
+
+    For the oversight funnel, the stages reached stay with their month only, and the
+    minutes from report to ACK stay as a number (docs/oversight.md).
+    """
     month = month_start(case.created_at)
+    if case.acknowledged_at is not None and case.ack_minutes is None:
+        case.ack_minutes = minutes_between(case.created_at, case.acknowledged_at)
+    case.referred_at = month_start(case.referred_at) if case.referred_at else None
+    case.actioned_at = month_start(case.actioned_at) if case.actioned_at else None
+    case.outcome_at = month_start(case.outcome_at) if case.outcome_at else None
     case.pseudonym = None
     case.summary_encrypted = None
     case.contact_encrypted = None
@@ -330,7 +347,11 @@ def find_case(session: Session, reference: str, *, for_update: bool = False) -> 
 
 
 def monthly_figures(session: Session, month: str | None = None) -> list[tuple[str, str, str, int]]:
-    """(month, category, region, count) from cases and anonymous reports together."""
+    """(month, category, region, count) from cases and anonymous reports together.
+
+    Raw and unsuppressed, test records included: for tests and operators' checks only.
+    Anything published goes through bot/figures/ (disclosure control, no test records).
+    """
     totals: dict[tuple[str, str, str], int] = {}
     for case in session.scalars(select(Case)).all():
         key = (case.created_at.strftime("%Y-%m"), case.category, case.region)

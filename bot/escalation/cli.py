@@ -199,19 +199,12 @@ def cases_show(reference: str, reveal: bool) -> None:
 
 
 @cases.command("figures")
-@click.option("--month", default=None, help="YYYY-MM (default: every month).")
+@click.option("--month", default=None, help="YYYY-MM (default: the last complete month).")
 def cases_figures(month: str | None) -> None:
-    """Monthly counts by category and region (cases and anonymous reports together)."""
-    from bot.escalation.cases import monthly_figures
+    """Monthly figures, small counts hidden: the same as `haki figures show`."""
+    from bot.figures.cli import show
 
-    with _store() as (_, session, _cipher):
-        rows = monthly_figures(session, month)  # type: ignore[arg-type]
-    if not rows:
-        click.echo("nothing recorded")
-        return
-    click.echo(f"{'month':<8} {'category':<28} {'region':<14} count")
-    for m, category, region, count in rows:
-        click.echo(f"{m:<8} {category:<28} {region:<14} {count}")
+    click.get_current_context().invoke(show, month=month, jurisdiction=None)
 
 
 # --- worker ------------------------------------------------------------------------------------

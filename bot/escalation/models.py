@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime, utcnow
@@ -78,6 +78,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_pseudonym", "pseudonym"),
         Index("ix_cases_status_deadline", "status", "ack_deadline"),
+        #: The monthly figures read cases by month (bot/figures/report.py).
+        Index("ix_cases_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -109,6 +111,22 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     #: When the stored contact must be gone (closed + grace).
     contact_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # --- oversight figures (bot/figures/, docs/oversight.md) ---------------------------
+    #: Violation type from content/<jurisdiction>/taxonomy.yml, derived from the intent.
+    violation: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: saps | metro_police | other | not_recorded (set by a responder, never free text).
+    perpetrator: Mapped[str] = mapped_column(String(16), default="not_recorded",
+                                             server_default="not_recorded")
+    #: Sandbox and test cases: kept apart, never counted in any figure.
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The outcome funnel: reported (created_at) -> referred -> acknowledged -> actioned ->
+    #: outcome. The close-with-outcome service sets actioned_at/outcome_code/outcome_at.
+    referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    actioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    outcome_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: Minutes from report to ACK, set at ACK; kept when the case is anonymised (times are not).
+    ack_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class CaseEvent(Base):
@@ -175,3 +193,8 @@ class AnonymousReport(Base):
     category: Mapped[str] = mapped_column(String(40))
     region: Mapped[str] = mapped_column(String(32))
     month: Mapped[str] = mapped_column(String(7))  # "2026-11"
+    #: As on cases: derived from the intent (bot/figures/marking.py), never free text.
+    violation: Mapped[str | None] = mapped_column(String(32), default=None)
+    perpetrator: Mapped[str] = mapped_column(String(16), default="not_recorded",
+                                             server_default="not_recorded")
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -5,7 +5,8 @@
 - the ``join`` command (``JOIN <code>`` by SMS, also JOYINA / AANSLUIT);
 - a text hook for a live code sent alone;
 - the ``share`` command and a "Tell a friend" main-menu item;
-- a turn observer that counts activity of attributed people, and the DELETE eraser.
+- a turn observer that counts activity of attributed people, and the DELETE eraser;
+- a text hook answering STATS from a registered educator's number or chat.
 Operators use ``haki peers ...`` (``bot/peers/cli.py``); dashboards use
 ``webhooks/peers_api.py``. See docs/peer-educators.md.
 """
@@ -25,7 +26,7 @@ JOIN_WORDS = ("JOIN", *load_table().join_words)
 
 
 def register(services: Services) -> None:
-    from bot.peers import reach, referral, share
+    from bot.peers import educator_stats, reach, referral, share
 
     registry = services.registry
     registry.start_hooks.append(referral.start_hook)
@@ -33,6 +34,7 @@ def register(services: Services) -> None:
     for word in JOIN_WORDS:
         registry.extra_command_words[word] = "join"
     registry.text_hooks.append(referral.code_alone)
+    registry.text_hooks.append(educator_stats.stats_hook)
     registry.command("share")(share.cmd_share)
     if not _content_has_share_word(services):
         registry.extra_command_words.setdefault("SHARE", "share")

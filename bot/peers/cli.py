@@ -217,3 +217,51 @@ def stats(by: str, first_month: str | None, last_month: str | None, as_json: boo
         return
     for line in table_lines(records, by):  # type: ignore[arg-type]
         click.echo(line)
+
+
+@peers.command("contact")
+@click.argument("educator_id", type=int)
+@click.option("--sms", "number", default=None, help="The educator's phone number, as +27821234567.")
+@click.option("--telegram", "chat_id", default=None, help="The educator's Telegram chat id.")
+def contact(educator_id: int, number: str | None, chat_id: str | None) -> None:
+    """Let an educator text STATS from this number or chat (kept as a keyed pseudonym only)."""
+    from bot.peers.educator_stats import register_contact
+
+    if bool(number) == bool(chat_id):
+        _fail("give exactly one of --sms or --telegram")
+        return
+    channel, address = ("sms", number) if number else ("telegram", chat_id)
+    with _session() as (settings, session):
+        try:
+            register_contact(session, settings.secret_key, educator_id, channel, address or "")
+        except ValueError as error:
+            _fail(str(error))
+            return
+        session.commit()
+    click.echo(f"educator {educator_id} can text STATS by {channel}")
+
+
+@peers.command("token")
+@click.option("--org", "organisation", required=True, help="The organisation, as registered.")
+@click.option("--revoke", is_flag=True, help="Revoke every token of the organisation instead.")
+def token(organisation: str, revoke: bool) -> None:
+    """A stats token that sees only ORG's codes (printed once; only its hash is kept)."""
+    from sqlalchemy import select
+
+    from bot.figures.tokens import new_token, revoke_scope
+    from bot.peers.models import PeerEducator
+
+    organisation = " ".join(organisation.split())
+    with _session() as (_settings, session):
+        if revoke:
+            count = revoke_scope(session, organisation)
+            session.commit()
+            click.echo(f"{count} token(s) of {organisation} revoked")
+            return
+        known = session.scalar(select(PeerEducator.id).where(PeerEducator.organisation == organisation))
+        if known is None:
+            _fail(f"no educator of {organisation!r}: tokens are for registered organisations")
+            return
+        value = new_token(session, organisation, f"peers {organisation}")
+        session.commit()
+    click.echo(value)

@@ -27,3 +27,10 @@ def sms_keyword(code: str | None = None) -> str:
 def sms_number(settings: Settings) -> str | None:
     """The number people text, as printed; None when no SMS number is configured."""
     return (settings.sms_number_display or settings.twilio_number).strip() or None
+
+
+def sms_qr_payload(number: str, code: str) -> str:
+    """A QR payload that opens the SMS app with JOIN <code> to ``number`` (the ``SMSTO:``
+    form phone cameras understand), for posters of an SMS-only service."""
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return f"SMSTO:{digits}:{sms_keyword(code)}"

@@ -75,3 +75,17 @@ class ReachCount(Base):
     metric: Mapped[str] = mapped_column(String(16), primary_key=True)
     intent: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EducatorContact(Base):
+    """The pseudonym of a number or chat an educator texts STATS from (one row each).
+
+    Pseudonyms are keyed hashes (bot/identity.py): the number itself is not stored.
+    """
+
+    __tablename__ = "educator_contacts"
+
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    educator_id: Mapped[int] = mapped_column(ForeignKey("peer_educators.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+

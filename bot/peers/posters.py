@@ -1,9 +1,12 @@
 """Printable posters for one referral code: an A4 PDF and a PNG of the same page.
 
 Each poster has a headline, one line on what the service does, a QR code that opens the
-Telegram deep link, the SMS keyword and number in large print, and a privacy line, all in
+Telegram deep link (or, for an SMS-only service with no Telegram bot, the phone's SMS app
+with "JOIN <code>" ready), the SMS keyword and number in large print, and a privacy line, all in
 the requested language through the normal content API (English until a translation
-exists). The discreet variant swaps the headline and line for neutral wording that says
+exists). The standard poster names all four groups the service is for (sex workers, people
+who use drugs, men who have sex with men, transgender people): naming only some would tell
+the others it is not for them. The discreet variant swaps the headline and line for neutral wording that says
 nothing about police, drugs or sex work, for places where the standard poster could put
 someone at risk.
 
@@ -67,24 +70,26 @@ class PosterFiles:
 
 def poster_text(settings: Settings, content: ContentLibrary, code: str, language: str, *,
                 discreet: bool = False) -> PosterText:
-    link = links.telegram_link(settings, code)
-    if link is None:
-        raise PosterError("set HAKI_TELEGRAM_BOT_USERNAME: the QR code opens the bot on Telegram")
+    """The words and the QR payload: the Telegram deep link when there is a bot, else an
+    ``SMSTO:`` code that opens the phone's SMS app with ``JOIN <code>`` ready to send."""
     number = links.sms_number(settings)
     if number is None:
         raise PosterError("set HAKI_SMS_NUMBER_DISPLAY (or HAKI_TWILIO_NUMBER): posters print the SMS number")
     if language not in settings.language_codes:
         raise PosterError(f"language must be one of {', '.join(settings.language_codes)}")
+    link = links.telegram_link(settings, code)
 
     def text(key: str, **params: str) -> str:
         return content.text(key, language, settings.jurisdiction, **params)
 
     variant = "peers_poster_discreet_" if discreet else "peers_poster_"
+    line_key = variant + ("line" if link else "line_sms")
     return PosterText(
-        headline=text(variant + "headline"), line=text(variant + "line"),
-        scan=text("peers_poster_scan"),
+        headline=text(variant + "headline"), line=text(line_key),
+        scan=text("peers_poster_scan" if link else "peers_poster_scan_sms"),
         sms=text("peers_poster_sms", keyword=links.sms_keyword(code), number=number),
-        private=text("peers_poster_private"), code=code, link=link,
+        private=text("peers_poster_private"), code=code,
+        link=link or links.sms_qr_payload(number, code),
     )
 
 

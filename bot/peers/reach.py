@@ -9,7 +9,6 @@ removes; the counters hold no pseudonym and stay.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, event

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "bot.storage.models",
     "bot.escalation.models",
     "bot.peers.models",
+    "bot.figures.models",
 )
 
 for _name in MODEL_MODULES:

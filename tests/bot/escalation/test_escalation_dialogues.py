@@ -128,8 +128,9 @@ def test_anonymous_record_counts_category_region_and_month_and_contacts_nobody(w
         from sqlalchemy import select
         [report] = session.scalars(select(AnonymousReport)).all()
     assert (region, count) == ("kwazulu_natal", 1) and category.startswith(("urgent", "police"))
+    # No pseudonym, no time: violation/perpetrator/is_test are the oversight figures' codes.
     assert set(c.name for c in AnonymousReport.__table__.columns) == {
-        "id", "jurisdiction", "category", "region", "month"}
+        "id", "jurisdiction", "category", "region", "month", "violation", "perpetrator", "is_test"}
 
 
 def test_the_same_ack_five_times_gives_one_acknowledgement_and_one_message(world):

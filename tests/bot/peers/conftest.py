@@ -16,7 +16,6 @@ PEER_SETTINGS = {
     "telegram_bot_username": "HakiTestBot",
     "twilio_number": "+27820000000",
     "sms_number_display": "31555",
-    "stats_token": "stats-token-for-tests-0123456789",
 }
 
 

@@ -95,3 +95,25 @@ def test_stats_empty_then_json(haki) -> None:  # type: ignore[no-untyped-def]
     assert haki("stats").output.strip() == "no reach recorded yet"
     as_json = json.loads(haki("stats", "--json", "--by", "region").output)
     assert as_json == {"by": "region", "records": []}
+
+
+def test_a_coordinator_registers_an_educators_phone_and_an_organisation_token(haki) -> None:  # type: ignore[no-untyped-def]
+    added = haki("add", "--name", "Thandi", "--org", "Sisonke", "--region", "gauteng")
+    assert added.exit_code == 0
+    contact = haki("contact", "1", "--sms", "+27821234567")
+    assert contact.exit_code == 0 and "STATS by sms" in contact.output
+    assert haki("contact", "1").exit_code != 0  # neither --sms nor --telegram
+    assert "no educator with id 9" in haki("contact", "9", "--telegram", "12345").output
+    token = haki("token", "--org", "Sisonke")
+    assert token.exit_code == 0 and token.output.strip().startswith("hk_")
+    assert "no educator of 'Nobody'" in haki("token", "--org", "Nobody").output
+    assert "1 token(s) of Sisonke revoked" in haki("token", "--org", "Sisonke", "--revoke").output
+
+
+def test_an_sms_only_service_prints_posters_without_a_telegram_bot(haki, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HAKI_TELEGRAM_BOT_USERNAME", "")
+    get_settings.cache_clear()
+    code = CODE.search(haki("add", "--name", "T", "--org", "Sisonke", "--region", "gauteng").output)
+    assert code is not None
+    made = haki("poster", code.group(1), "--lang", "en", "--out", str(tmp_path))
+    assert made.exit_code == 0 and made.output.strip().endswith(".png")

@@ -51,4 +51,6 @@ def test_0003_matches_the_models_and_downgrades_cleanly(empty_database: str) -> 
 
 
 def _mentions_peers(difference: object) -> bool:
-    return any(table in repr(difference) for table in PEER_TABLES)
+    # educator_contacts (STATS senders) comes with 0011: tests/bot/figures/test_figures_migration.py
+    text = repr(difference)
+    return "educator_contacts" not in text and any(table in text for table in PEER_TABLES)

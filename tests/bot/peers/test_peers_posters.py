@@ -67,11 +67,34 @@ def test_the_discreet_poster_says_nothing_about_police_drugs_or_sex_work(peer_se
     assert RISKY_WORDS.search(" ".join(standard.text.all))  # the standard one does say it
 
 
-def test_posters_need_a_bot_name_and_an_sms_number(services_for, sqlite_url, tmp_path, educator_on):  # type: ignore[no-untyped-def]
-    bare = services_for(sqlite_url)
-    code = educator_on(bare)
-    with pytest.raises(PosterError, match="HAKI_TELEGRAM_BOT_USERNAME"):
-        poster(bare, code, "en", tmp_path)
+def test_without_a_telegram_bot_the_poster_is_sms_only(services_for, sqlite_url, tmp_path, educator_on):  # type: ignore[no-untyped-def]
+    sms_only = services_for(sqlite_url, sms_number_display="+27 82 000 0000")
+    code = educator_on(sms_only)
+    files = poster(sms_only, code, "en", tmp_path)
+    payload = f"SMSTO:+27820000000:JOIN {code}"
+    assert files.text.link == payload  # the QR opens the SMS app, message ready
+    expected = qr_matrix(payload)
+    assert qr_in_png(files.png, files.qr_box_px, len(expected)) == expected
+    assert "Telegram" not in " ".join(files.text.all)
+    discreet = poster(sms_only, code, "zu", tmp_path, discreet=True)
+    assert "Telegram" not in " ".join(discreet.text.all)
+    assert not any(RISKY_WORDS.search(line) for line in discreet.text.all)
+
+
+def test_posters_need_an_sms_number(services_for, sqlite_url, tmp_path, educator_on):  # type: ignore[no-untyped-def]
     with_bot = services_for(sqlite_url, telegram_bot_username="HakiTestBot")
+    code = educator_on(with_bot)
     with pytest.raises(PosterError, match="HAKI_SMS_NUMBER_DISPLAY"):
         poster(with_bot, code, "en", tmp_path)
+
+
+@pytest.mark.parametrize("language", ["en", "zu", "af"])
+def test_the_standard_poster_names_all_four_groups(peer_services, code, tmp_path, language):  # type: ignore[no-untyped-def]
+    groups = {
+        "en": ("sex workers", "people who use drugs", "men who have sex with men", "transgender"),
+        "zu": ("abathengisa ngocansi", "abasebenzisa izidakamizwa", "amadoda alala namanye amadoda",
+               "transgender"),
+        "af": ("sekswerkers", "dwelms gebruik", "mans wat seks met mans", "transgender"),
+    }[language]
+    line = poster(peer_services, code, language, tmp_path).text.line
+    assert all(group in line for group in groups), line
