@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "cases": "bot.escalation.cli:cases",
     "worker": "bot.escalation.cli:worker",
     "peers": "bot.peers.cli:peers",
+    "console": "console.cli:console",
 }
 
 

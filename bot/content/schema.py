@@ -23,7 +23,7 @@ from bot.content.problems import ProblemList
 from bot.content.yamlsource import YamlDoc, load_yaml
 
 COMMON = "common"
-KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics")
+KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "outcomes")
 COMMAND_NAMES = ("menu", "help", "lang", "stop", "start", "delete", "yes", "no", "status", "share")
 #: Menu labels must fit a Telegram button and one SMS line.
 MAX_TITLE_CHARS = 24
@@ -196,6 +196,11 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")
         return
+    if kind == "outcomes":
+        # Case outcome codes for responders (bot/escalation/outcomes.py reads them): data
+        # for the console, not texts for people, so the library itself keeps nothing.
+        _check_outcomes(doc, problems)
+        return
     if kind in ("jurisdiction", "contacts", "sources", "topics") and namespace.name == COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in a jurisdiction folder")
         return
@@ -205,6 +210,18 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
         "sources": _parse_sources, "topics": _parse_topics,
     }[kind]
     parser(doc, namespace, content, problems)
+
+
+def _check_outcomes(doc: YamlDoc, problems: ProblemList) -> None:
+    outcomes = doc.data.get("outcomes")
+    if not isinstance(outcomes, dict) or not outcomes:
+        problems.error(doc.path, doc.line("kind"), "outcomes: must map codes to a label")
+        return
+    for code, entry in outcomes.items():
+        if not (isinstance(code, str) and code.isidentifier() and len(code) <= 32):
+            problems.error(doc.path, doc.line("outcomes", code), f"outcome code {code!r} must be a short identifier")
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str):
+            problems.error(doc.path, doc.line("outcomes", code), f"outcomes.{code}.label is missing")
 
 
 def _str(doc: YamlDoc, problems: ProblemList, value: Any, *where: str | int, required: bool = True) -> str:

@@ -94,7 +94,7 @@ def register(services: Services) -> None:
         STEP_SUMMARY,
         Flow,
     )
-    from bot.escalation.handlers import ResponderCommands
+    from bot.escalation.handlers import STEP_CLOSE_NOTE, ResponderCommands
 
     escalation = Escalation(services)
     setattr(services, ATTRIBUTE, escalation)
@@ -119,8 +119,23 @@ def register(services: Services) -> None:
     registry.command("status")(flow.status)
     registry.command("ack", takes_argument=True)(responders.ack)
     registry.command("done", takes_argument=True)(responders.done)
+    registry.command("note", takes_argument=True)(responders.note)
+    registry.command("cases", takes_argument=True)(responders.list_cases)
+    registry.command("link", takes_argument=True)(responders.link)
+    registry.steps[STEP_CLOSE_NOTE] = responders.close_note_step
+    # HELP from a responder lists the responder commands; from anyone else, the core's HELP.
+    core_help = registry.commands["help"]
+
+    def help_command(turn: Turn, argument: str) -> Replies | None:
+        return responders.help(turn, argument) or core_help.handler(turn, argument)
+
+    registry.command("help", takes_argument=core_help.takes_argument,
+                     allowed_when_opted_out=core_help.allowed_when_opted_out)(help_command)
     registry.extra_command_words.setdefault("ACK", "ack")
     registry.extra_command_words.setdefault("DONE", "done")
+    registry.extra_command_words.setdefault("NOTE", "note")
+    registry.extra_command_words.setdefault("CASES", "cases")
+    registry.extra_command_words.setdefault("LINK", "link")
     registry.extra_command_words.setdefault("STATUS", "status")
 
     def erase(turn: Turn) -> None:

@@ -33,6 +33,7 @@ from bot.escalation.models import (
     Responder,
 )
 from bot.escalation.routing import choose
+from bot.escalation.sla import ack_minutes_for
 from bot.storage.crypto import Cipher
 from bot.storage.models import ProviderErasure
 
@@ -142,7 +143,11 @@ def route_case(session: Session, services: Services, case: Case,
     case.responder_id = responder.id
     case.status = ASSIGNED
     case.assigned_at = now
-    case.ack_deadline = now + timedelta(minutes=services.settings.ack_minutes)
+    # The console: the case now belongs to this responder's organisation, on its SLA.
+    case.organisation = responder.organisation
+    case.ack_deadline = now + timedelta(minutes=ack_minutes_for(session, services,
+                                                                responder.organisation))
+    case.reminded_at = case.alerted_at = None
     case.route_count = (case.route_count or 0) + 1
     responder.last_assigned_at = now
     record(session, case, "assigned", "system", at=now, responder_id=responder.id,

@@ -29,6 +29,7 @@ from sqlalchemy import and_, or_, select, update
 from bot.escalation.cases import expire_closed, reroute_case, route_case
 from bot.escalation.models import ASSIGNED, PENDING, SENDING, UNASSIGNED, Case, Notification
 from bot.escalation.outbox import ids
+from bot.escalation.sla import remind_and_alert
 from bot.storage.base import utcnow
 from bot.storage.retention import purge_inbound_receipts
 
@@ -74,6 +75,8 @@ def sweep(services: Services, queue: NotificationQueue, now: datetime | None = N
         for case in waiting:
             new_ids += ids(route_case(session, services, case, now))
             assigned += case.status == ASSIGNED
+        # SLA: reminders before the ACK deadline, coordinator alerts (bot/escalation/sla.py).
+        new_ids += ids(remind_and_alert(session, services, now))
         expired = expire_closed(session, now)
         purge_inbound_receipts(session, now)
         session.flush()

@@ -1,0 +1,88 @@
+"""What a console user may list: the inbox query for each role, and the rows it shows.
+
+Deny by default: :func:`scope` returns a WHERE clause for the role, and a role it does
+not know gets ``false()`` — nothing. An ``oversight`` role (aggregates only) would get
+``false()`` here too and its own page of counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from bot.escalation.models import (
+    ACKNOWLEDGED,
+    ASSIGNED,
+    OPEN_STATES,
+    ROLE_COORDINATOR,
+    ROLE_RESPONDER,
+    UNASSIGNED,
+    Case,
+    CaseEvent,
+)
+from bot.escalation.service import Actor
+
+PAGE = 50
+ACTIVE_STATES = OPEN_STATES + (ACKNOWLEDGED,)
+
+
+def scope(actor: Actor, *, ever_assigned: bool = False) -> ColumnElement[bool]:
+    """The cases the actor may see. A responder's inbox lists what is theirs now; with
+    ``ever_assigned`` it also covers cases that were theirs (their history)."""
+    if actor.role == ROLE_COORDINATOR and actor.organisation:
+        return Case.organisation == actor.organisation
+    if actor.role == ROLE_RESPONDER and actor.responder_id is not None:
+        mine = Case.responder_id == actor.responder_id
+        if not ever_assigned:
+            return mine
+        was_mine = exists().where(CaseEvent.case_id == Case.id,
+                                  CaseEvent.responder_id == actor.responder_id,
+                                  CaseEvent.event.in_(("assigned", "reassigned")))
+        return or_(mine, was_mine)
+    return false()
+
+
+@dataclass(frozen=True)
+class Row:
+    reference: str
+    status: str
+    urgency: str
+    category: str
+    region: str
+    responder_id: int | None
+    age_minutes: int
+    due_minutes: int | None  # minutes to the ACK deadline; negative = overdue
+    overdue: bool
+    unassigned: bool
+
+
+def inbox(session: Session, actor: Actor, now: datetime, page: int = 0) -> list[Row]:
+    """Open and acknowledged cases: urgent first, then the nearest ACK deadline (overdue
+    ones first of all), then the oldest. One indexed query, ``PAGE`` rows."""
+    urgent_first = case((Case.urgency == "urgent", 0), else_=1)
+    waiting_first = case((Case.status == UNASSIGNED, 0), (Case.status == ASSIGNED, 1), else_=2)
+    query = (select(Case.reference, Case.status, Case.urgency, Case.category, Case.region,
+                    Case.responder_id, Case.created_at, Case.ack_deadline)
+             .where(scope(actor), Case.status.in_(ACTIVE_STATES))
+             .order_by(waiting_first, urgent_first, Case.ack_deadline.is_(None),
+                       Case.ack_deadline, Case.created_at)
+             .limit(PAGE).offset(page * PAGE))
+    rows = []
+    for ref, status, urgency, category, region, responder_id, created, deadline in session.execute(query):
+        due = int((deadline - now).total_seconds() // 60) if deadline is not None else None
+        rows.append(Row(ref, status, urgency, category, region, responder_id,
+                        int((now - created).total_seconds() // 60), due,
+                        overdue=status == ASSIGNED and deadline is not None and deadline <= now,
+                        unassigned=status == UNASSIGNED))
+    return rows
+
+
+def recent_closed(session: Session, actor: Actor, limit: int = 10) -> list[tuple[str, str, str | None]]:
+    """(reference, status, outcome) of the actor's latest finished cases."""
+    query = (select(Case.reference, Case.status, Case.outcome)
+             .where(scope(actor, ever_assigned=True), Case.status.not_in(ACTIVE_STATES))
+             .order_by(Case.id.desc()).limit(limit))
+    return [(r, s, o) for r, s, o in session.execute(query)]
