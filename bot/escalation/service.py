@@ -281,7 +281,8 @@ class EscalationService:
         """The responder on whose behalf the ACK/close happens (the actor, for a responder)."""
         if actor.role == "responder":
             responder = uow.session.get(Responder, actor.responder_id)
-            if responder is None:
+            # A responder the case moved away from may still read it, never act on it.
+            if responder is None or (case.responder_id != responder.id and case.status != WITHDRAWN):
                 raise Denied(case.reference)
             return responder
         self._check_may_act(uow, case, actor)
