@@ -147,7 +147,7 @@ def route_case(session: Session, services: Services, case: Case,
     case.organisation = responder.organisation
     case.ack_deadline = now + timedelta(minutes=ack_minutes_for(session, services,
                                                                 responder.organisation))
-    case.reminded_at = case.alerted_at = None
+    case.reminded_at = None  # a reminder per assignment; alerts keep their own pace
     case.route_count = (case.route_count or 0) + 1
     responder.last_assigned_at = now
     record(session, case, "assigned", "system", at=now, responder_id=responder.id,

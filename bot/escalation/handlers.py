@@ -108,8 +108,11 @@ class ResponderCommands:
             return self._outcome_chosen(turn, reference, code)
         return None
 
-    def close_note_step(self, turn: Turn) -> Replies:
-        """The text after the outcome button: the closing note ("-" for none)."""
+    def close_note_step(self, turn: Turn, option_key: str | None) -> Replies | None:
+        """The text after the outcome button: the closing note ("-" for none). A button
+        instead (another case's ACK) drops the question and is handled as usual."""
+        if option_key is not None:
+            return None
         data = dict(turn.person.pending_data or {})
         turn.clear_step()
         note = "" if turn.clean_text.strip() in ("-", "") else turn.clean_text

@@ -60,6 +60,10 @@ def sweep(services: Services, queue: NotificationQueue, now: datetime | None = N
     rerouted = assigned = 0
     new_ids: list[int] = []
     with services.db.session() as session:
+        # SLA first (bot/escalation/sla.py): reminders before the ACK deadline, and the
+        # coordinator's alert for a case that is overdue now, before the re-route below
+        # gives it a new deadline.
+        new_ids += ids(remind_and_alert(session, services, now))
         overdue = session.scalars(
             select(Case).where(Case.status == ASSIGNED, Case.ack_deadline.is_not(None),
                                Case.ack_deadline <= now)
@@ -75,8 +79,6 @@ def sweep(services: Services, queue: NotificationQueue, now: datetime | None = N
         for case in waiting:
             new_ids += ids(route_case(session, services, case, now))
             assigned += case.status == ASSIGNED
-        # SLA: reminders before the ACK deadline, coordinator alerts (bot/escalation/sla.py).
-        new_ids += ids(remind_and_alert(session, services, now))
         expired = expire_closed(session, now)
         purge_inbound_receipts(session, now)
         session.flush()
