@@ -78,9 +78,12 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_pseudonym", "pseudonym"),
         Index("ix_cases_status_deadline", "status", "ack_deadline"),
-        # The console's inboxes: a responder's cases, an organisation's cases.
-        Index("ix_cases_responder_status", "responder_id", "status"),
-        Index("ix_cases_organisation_status", "organisation", "status"),
+        # The console's inboxes, read in order without a sort (console/inbox.py): a
+        # responder's cases, an organisation's cases.
+        Index("ix_cases_responder_inbox", "responder_id", "status", "urgency", "ack_deadline",
+              "created_at"),
+        Index("ix_cases_organisation_inbox", "organisation", "status", "urgency", "ack_deadline",
+              "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -25,8 +25,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("outcome", sa.String(32), nullable=True))
         batch.add_column(sa.Column("reminded_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("alerted_at", UTCDateTime(), nullable=True))
-    op.create_index("ix_cases_responder_status", "cases", ["responder_id", "status"])
-    op.create_index("ix_cases_organisation_status", "cases", ["organisation", "status"])
+    op.create_index("ix_cases_responder_inbox", "cases",
+                    ["responder_id", "status", "urgency", "ack_deadline", "created_at"])
+    op.create_index("ix_cases_organisation_inbox", "cases",
+                    ["organisation", "status", "urgency", "ack_deadline", "created_at"])
     # Existing cases belong to the organisation of the responder they were assigned to.
     op.execute("UPDATE cases SET organisation = (SELECT organisation FROM responders "
                "WHERE responders.id = cases.responder_id) WHERE responder_id IS NOT NULL")
@@ -129,8 +131,8 @@ def downgrade() -> None:
     op.drop_index("ix_case_notes_case_id", table_name="case_notes")
     op.drop_table("case_notes")
     op.drop_table("organisations")
-    op.drop_index("ix_cases_organisation_status", table_name="cases")
-    op.drop_index("ix_cases_responder_status", table_name="cases")
+    op.drop_index("ix_cases_organisation_inbox", table_name="cases")
+    op.drop_index("ix_cases_responder_inbox", table_name="cases")
     with op.batch_alter_table("cases") as batch:
         for column in ("alerted_at", "reminded_at", "outcome", "organisation"):
             batch.drop_column(column)
