@@ -29,6 +29,7 @@ from bot.escalation.models import (
     AnonymousReport,
     Case,
     CaseEvent,
+    CaseNote,
     Notification,
     Responder,
 )
@@ -306,6 +307,9 @@ def anonymise(session: Session, case: Case) -> None:
     case.ack_deadline = case.contact_expires_at = None
     case.tried_responders = []
     session.execute(delete(CaseEvent).where(CaseEvent.case_id == case.id))
+    # Responders' working notes are about the person: they go too. The console's audit rows
+    # (who looked, who acted) stay: they hold no personal data and keep staff accountable.
+    session.execute(delete(CaseNote).where(CaseNote.case_id == case.id))
     record(session, case, "anonymised", "system", at=month)
 
 

@@ -148,3 +148,16 @@ def test_the_sweep_reminds_the_responder_and_alerts_the_coordinator(sqlite_world
     world.settle()
     alerts = world.sms_texts("+27830000001")
     assert alerts and reference in alerts[0] and "console" in alerts[0]
+
+
+def test_delete_removes_the_responders_notes_on_the_case(sqlite_world):
+    world = sqlite_world
+    paralegal = world.responder(channel=Channel.SMS)
+    person = world.person()
+    reference = escalate_on_sms(world, person)
+    paralegal.says(f"NOTE {reference} called the station")
+    person.says("DELETE")
+    person.says("YES")
+    with world.services.db.session() as session:
+        assert session.scalars(select(CaseNote)).all() == []
+    assert world.case(reference).pseudonym is None
