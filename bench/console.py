@@ -30,17 +30,17 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-import pyotp  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import pyotp
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
-from bot.escalation.models import Case, CaseEvent, Responder  # noqa: E402
-from bot.services import build_services  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.storage import migrate  # noqa: E402
-from bot.storage.base import utcnow  # noqa: E402
-from console.auth import create_account, invite  # noqa: E402
-from webhooks.app import build_app  # noqa: E402
+from bot.escalation.models import Case, CaseEvent, Responder
+from bot.services import build_services
+from bot.settings import load_settings
+from bot.storage import migrate
+from bot.storage.base import utcnow
+from console.auth import create_account, invite
+from webhooks.app import build_app
 
 FERNET = "q2xGQ1Q3d3J0b0p3cm1XZ1ZQbW1Ec2F3d0c4eFZ0bVk="
 SECRET = "bench-" + "s" * 40
@@ -53,7 +53,7 @@ REGIONS = ["gauteng", "western_cape", "kwazulu_natal", "eastern_cape", "limpopo"
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def fill(services: Any, cases: int) -> list[int]:
@@ -75,7 +75,7 @@ def fill(services: Any, cases: int) -> list[int]:
         status = rng.choice(["assigned", "assigned", "acknowledged", "unassigned"])
         responder_id = None if status == "unassigned" else ids[number % RESPONDERS]
         deadline = created + timedelta(minutes=10) if status == "assigned" else None
-        rows.append({"reference": f"{number:02d}"[-2:] + f"-{number:05d}"[-4:] + str(number)[:0],
+        rows.append({"reference": f"B{number:07d}",
                      "pseudonym": f"{number:064d}", "channel": "sms", "language": "en",
                      "jurisdiction": "za", "category": "arrested_now",
                      "region": rng.choice(REGIONS), "urgency": rng.choice(["urgent", "normal"]),
@@ -83,8 +83,6 @@ def fill(services: Any, cases: int) -> list[int]:
                      "summary_encrypted": None, "contact_encrypted": None, "responder_id": responder_id,
                      "tried_responders": [], "route_count": 1, "ack_deadline": deadline,
                      "created_at": created, "organisation": ORG})
-    for index, row in enumerate(rows):
-        row["reference"] = f"B{index:07d}"[:8]
     with services.db.session() as session:
         session.execute(insert(Case), rows)
         case_ids = [row[0] for row in session.execute(text("SELECT id, responder_id FROM cases")).all()
@@ -199,7 +197,7 @@ def main() -> None:
         path = PROJECT / "docs" / "benchmarks.md"
         body = path.read_text(encoding="utf-8")
         if START in body:
-            body = re.sub(re.escape(START) + ".*?" + re.escape(END), section, body, flags=re.S)
+            body = re.sub(re.escape(START) + ".*?" + re.escape(END), section, body, flags=re.DOTALL)
         else:
             body = body.rstrip() + "\n\n## Console (bench/console.py)\n\n" + section + "\n"
         path.write_text(body, encoding="utf-8")

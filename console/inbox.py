@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -73,7 +74,8 @@ COLUMNS = (Case.reference, Case.status, Case.urgency, Case.category, Case.region
 def inbox(session: Session, actor: Actor, now: datetime, page: int = 0) -> list[Row]:
     """Open and acknowledged cases in inbox order, ``PAGE`` rows from page ``page``."""
     where = scope(actor)
-    skip, wanted, found = page * PAGE, PAGE, []
+    skip, wanted = page * PAGE, PAGE
+    found: list[Any] = []
     for status, urgency in SEGMENTS:
         segment = [where, Case.status == status, Case.urgency == urgency]
         if skip:

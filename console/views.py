@@ -50,7 +50,14 @@ from bot.escalation.models import (
 )
 from bot.escalation.notices import region_label
 from bot.escalation.outcomes import outcome_codes
-from bot.escalation.service import Actor, Denied, EscalationService, Invalid, NotFound, UnitOfWork
+from bot.escalation.service import (
+    Actor,
+    Denied,
+    EscalationService,
+    Invalid,
+    NotFound,
+    UnitOfWork,
+)
 from bot.escalation.sla import is_overdue
 from bot.messages import Channel
 from bot.services import Services
@@ -361,18 +368,18 @@ def _render_case(case: Any, *, revealed: str | None = None, error: str | None = 
         select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id)).all()]
     events = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                         .order_by(CaseEvent.id)).all()
-    audit = []
+    audit: list[AuditEntry] = []
     if actor.role == ROLE_COORDINATOR:
-        audit = db.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)
-                           .order_by(AuditEntry.id.desc()).limit(100)).all()
+        audit = list(db.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id)
+                                .order_by(AuditEntry.id.desc()).limit(100)).all())
     told = db.scalars(select(Notification).where(Notification.case_id == case.id,
                                                  Notification.recipient == TO_PERSON)
                       .order_by(Notification.id)).all()
-    responders = []
+    responders: list[Responder] = []
     if actor.role == ROLE_COORDINATOR:
-        responders = db.scalars(select(Responder).where(Responder.organisation == actor.organisation,
-                                                        Responder.active.is_(True))
-                                .order_by(Responder.name)).all()
+        responders = list(db.scalars(select(Responder).where(
+            Responder.organisation == actor.organisation, Responder.active.is_(True))
+            .order_by(Responder.name)).all())
     can_act = case.status in ("assigned", "unassigned", "acknowledged") and (
         actor.role == ROLE_COORDINATOR or case.responder_id == actor.responder_id)
     now = utcnow()

@@ -26,7 +26,14 @@ from bot.escalation.models import ACKNOWLEDGED, OPEN_STATES, Case, Responder
 from bot.escalation.notices import RESPONDER_LANGUAGE, callback_line
 from bot.escalation.outcomes import find_outcome, outcome_codes
 from bot.escalation.responders import responder_for_pseudonym
-from bot.escalation.service import Actor, Denied, Done, EscalationService, Invalid, NotFound
+from bot.escalation.service import (
+    Actor,
+    Denied,
+    Done,
+    EscalationService,
+    Invalid,
+    NotFound,
+)
 from bot.identity import log_tag
 from bot.messages import Channel, OutboundMessage, ReplyOption
 from bot.storage.base import utcnow

@@ -147,7 +147,7 @@ class EscalationService:
     def in_turn(self, turn: Turn) -> UnitOfWork:
         """The chat turn's transaction: the conversation commits, then runs ``defer``."""
         uow = UnitOfWork(turn.session)
-        queue: Callable[[], None] = lambda: self.escalation.enqueue([n.id for n in uow.notifications])  # noqa: E731
+        queue: Callable[[], None] = lambda: self.escalation.enqueue([n.id for n in uow.notifications])
         turn.defer(queue)
         return uow
 
@@ -204,9 +204,10 @@ class EscalationService:
         else:
             # A coordinator or operator closes on behalf of the assigned responder.
             self._check_may_act(uow, case, actor)
-            responder = self._assigned(uow, case)
-            if responder is None:
+            assigned = self._assigned(uow, case)
+            if assigned is None:
                 raise Invalid("the case has no responder: reassign it first")
+            responder = assigned
         result, notifications = cases.close(uow.session, self.services.cipher, case, responder,
                                             note, now)
         if result is Outcome.DONE:

@@ -80,9 +80,9 @@ def test_cases_ack_close_and_reassign_from_the_command_line(haki) -> None:  # ty
         assert haki("responders", "add", "--name", name, "--org", "Sisonke", "--kind", "paralegal",
                     "--regions", "gauteng", "--channel", "sms",
                     "--address", f"+2783000000{len(name)}").exit_code == 0
+    from bot.escalation import escalation_of
     from bot.escalation.cases import NewCase
     from bot.escalation.service import service_of
-    from bot.escalation import escalation_of
     from bot.escalation.standalone import worker_services
 
     services = worker_services(get_settings())

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from test_escalation_dialogues import escalate_on_sms
 
 from bot.escalation.models import CaseNote, Organisation, Responder
-from bot.escalation.responders import add_unlinked_responder
 from bot.escalation.regions import all_region_ids
+from bot.escalation.responders import add_unlinked_responder
 from bot.escalation.sweeps import sweep
 from bot.messages import Channel
 from bot.storage.base import utcnow
-from test_escalation_dialogues import escalate_on_sms
 
 
 def test_cases_lists_a_responders_open_cases_with_their_due_times(sqlite_world):
