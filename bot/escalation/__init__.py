@@ -116,7 +116,11 @@ def register(services: Services) -> None:
         return handled if handled is not None else flow.stale_option(turn, argument)
 
     registry.actions["esc"] = option
-    registry.command("status")(flow.status)
+    # STATUS from a responder lists their cases (as CASES); from a person, their own case.
+    def status_command(turn: Turn, argument: str) -> Replies | None:
+        return responders.list_cases(turn, argument) or flow.status(turn, argument)
+
+    registry.command("status")(status_command)
     registry.command("ack", takes_argument=True)(responders.ack)
     registry.command("done", takes_argument=True)(responders.done)
     registry.command("note", takes_argument=True)(responders.note)

@@ -34,7 +34,7 @@ from bot.escalation.models import (
     Responder,
 )
 from bot.escalation.routing import choose
-from bot.escalation.sla import ack_minutes_for
+from bot.escalation.sla import ack_minutes_for, responsible_organisation
 from bot.storage.crypto import Cipher
 from bot.storage.models import ProviderErasure
 
@@ -131,6 +131,8 @@ def route_case(session: Session, services: Services, case: Case,
     responder, new_round = choose(session, case.responder_kind, case.region,
                                   list(case.tried_responders or []), case.responder_id)
     if responder is None:
+        if case.organisation is None:  # so a coordinator sees it (console, SLA alert)
+            case.organisation = responsible_organisation(session, case.responder_kind, case.region)
         if case.status != UNASSIGNED:
             record(session, case, "no_responder", "system", at=now)
             case.status = UNASSIGNED

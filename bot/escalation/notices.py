@@ -53,6 +53,10 @@ def for_responder(services: Services, case: Case, notification: Notification,
                     category=category_label(services, jur, case.category),
                     region=region_label(services, case, lang), summary=summary,
                     callback=callback_line(services, case))
+        if services.settings.console:
+            # One tap to the case in the console (the ACK is the next tap there).
+            body += "\n" + text("esc_resp_console_link", lang, jur,
+                                 url=f"{services.settings.public_url.rstrip('/')}/console/case/{ref}")
         options: tuple[ReplyOption, ...] = ()
         if responder_channel == Channel.TELEGRAM.value:
             # Buttons only where they exist: on SMS a typed "1" would hit the responder's

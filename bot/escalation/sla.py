@@ -53,6 +53,24 @@ def remind_before_for(session: Session, services: Services, organisation: str | 
     return timedelta(minutes=minutes)
 
 
+def responsible_organisation(session: Session, kind: str, region: str) -> str | None:
+    """Whose coordinator should hear of a case nobody on duty could take: the organisation
+    of the best-placed active responder of that kind, on duty or not (same tiers as the
+    routing: region, national backup, anywhere). None if there is no such responder."""
+    from bot.escalation.models import Responder
+    from bot.escalation.regions import ALL
+
+    found = session.scalars(select(Responder).where(Responder.kind == kind,
+                                                    Responder.active.is_(True))
+                            .order_by(Responder.id)).all()
+    for wanted in (lambda r: region in (r.regions or []), lambda r: ALL in (r.regions or []),
+                   lambda r: True):
+        for responder in found:
+            if wanted(responder):
+                return responder.organisation
+    return None
+
+
 def is_overdue(case: Case, now: datetime) -> bool:
     return case.status == ASSIGNED and case.ack_deadline is not None and case.ack_deadline <= now
 

@@ -281,3 +281,27 @@ def test_deny_by_default_holds_on_postgresql(pg_world: ConsoleWorld) -> None:
     assert login.post(f"/console/case/{my_case}/ack").status_code == 302
     with pg_world.services.db.session() as session:
         assert session.scalar(select(Case.status).where(Case.reference == my_case)) == "acknowledged"
+
+
+def test_a_case_nobody_on_duty_could_take_reaches_the_responsible_coordinator(world: ConsoleWorld) -> None:
+    responder = world.responder("Sisonke", region="gauteng")
+    with world.services.db.session() as session:
+        from bot.escalation.models import Responder
+
+        row = session.get(Responder, responder)
+        assert row is not None
+        row.on_duty = False
+    reference = world.open_case(region="gauteng")
+    case = world.case(reference)
+    assert (case.status, case.organisation) == ("unassigned", "Sisonke")
+    coordinator = world.enrol(world.invitation(organisation="Sisonke"))
+    inbox = coordinator.get("/console/").get_data(as_text=True)
+    assert reference in inbox and "NO RESPONDER" in inbox
+
+
+def test_the_responders_notice_links_to_the_case_in_the_console(world: ConsoleWorld) -> None:
+    world.responder()
+    reference = world.open_case()
+    world.settle()
+    [notice] = world.telegram.sent_messages()
+    assert f"https://localhost/console/case/{reference}" in notice["text"]

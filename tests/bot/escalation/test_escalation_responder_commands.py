@@ -161,3 +161,11 @@ def test_delete_removes_the_responders_notes_on_the_case(sqlite_world):
     with world.services.db.session() as session:
         assert session.scalars(select(CaseNote)).all() == []
     assert world.case(reference).pseudonym is None
+
+
+def test_status_from_a_responder_lists_their_cases(sqlite_world):
+    world = sqlite_world
+    paralegal = world.responder(channel=Channel.SMS)
+    reference = escalate_on_sms(world, world.person())
+    paralegal.says("STATUS")
+    assert reference in paralegal.text and "no open case" not in paralegal.text.lower()
