@@ -305,3 +305,10 @@ def test_the_responders_notice_links_to_the_case_in_the_console(world: ConsoleWo
     world.settle()
     [notice] = world.telegram.sent_messages()
     assert f"https://localhost/console/case/{reference}" in notice["text"]
+
+
+def test_an_authenticator_code_is_accepted_only_once(world: ConsoleWorld) -> None:
+    login = world.enrol(world.invitation(organisation="Sisonke"))
+    code = world.next_code(login)
+    assert world.sign_in(login, code=code).status_code == 302
+    assert world.sign_in(login, code=code).status_code == 401
