@@ -50,7 +50,7 @@ def invite(responder_id: int | None, organisation: str | None, admin: bool) -> N
         return
     finally:
         database.dispose()
-    click.echo(f"{settings.public_url.rstrip('/')}/console/enrol/{invitation.token}")
+    click.echo(f"{settings.public_url.rstrip('/')}/console/enrol?token={invitation.token}")
     click.echo(f"one use, valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC; "
                "send it to the person over a private channel", err=True)
 

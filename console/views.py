@@ -251,8 +251,10 @@ def _organisation_of(db: Session, account: ConsoleAccount) -> str | None:
 
 
 # --- enrolment --------------------------------------------------------------------------------
-@blueprint.route("/enrol/<token>", methods=["GET", "POST"])
-def enrol(token: str) -> Any:
+@blueprint.route("/enrol", methods=["GET", "POST"])
+def enrol() -> Any:
+    # The token travels in the query string, which access logs (gunicorn's %(U)) leave out.
+    token = (request.args.get("token") or request.form.get("token") or "")[:100]
     services = _services()
     now = utcnow()
     with _service().unit() as uow:
@@ -261,13 +263,14 @@ def enrol(token: str) -> Any:
         except auth.AuthError as error:
             return render_template("message.html", message=str(error)), 404
         if request.method == "GET":
-            return render_template("enrol.html", role=invitation.role, error=None)
+            return render_template("enrol.html", role=invitation.role, token=token, error=None)
         try:
             account, secret, codes = auth.create_account(
                 uow.session, services.cipher, invitation, username=request.form.get("username", "")[:64],
                 password=request.form.get("password", "")[:512], now=now)
         except auth.AuthError as error:
-            return render_template("enrol.html", role=invitation.role, error=str(error)), 400
+            return render_template("enrol.html", role=invitation.role, token=token,
+                                   error=str(error)), 400
         uow.session.add(AuditEntry(at=now, actor=f"{account.username} ({account.role})",
                                    account_id=account.id, action="enrolled",
                                    organisation=_organisation_of(uow.session, account)))

@@ -87,12 +87,13 @@ class ConsoleWorld:
         client = _https(self.app.test_client())
         client.environ_base["REMOTE_ADDR"] = f"10.0.0.{next(_numbers) % 250}"
         username = username or f"user{next(_numbers)}"
-        page = client.get(f"/console/enrol/{token}")
+        page = client.get(f"/console/enrol?token={token}")
         assert page.status_code == 200, page.status_code
         token_field = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
         assert token_field
-        shown = client.post(f"/console/enrol/{token}", data={
-            "csrf_token": token_field.group(1), "username": username, "password": PASSWORD})
+        shown = client.post("/console/enrol", data={
+            "csrf_token": token_field.group(1), "token": token, "username": username,
+            "password": PASSWORD})
         html = shown.get_data(as_text=True)
         assert shown.status_code == 200, html
         secret = re.search(r"Key: <code>([A-Z2-7]+)</code>", html).group(1)  # type: ignore[union-attr]

@@ -19,7 +19,7 @@ from bot.settings import get_settings
 from bot.storage import migrate
 from bot.storage.db import Database
 
-LINK = re.compile(r"^https://console\.example/console/enrol/([A-Za-z0-9_-]{40,})$", re.MULTILINE)
+LINK = re.compile(r"^https://console\.example/console/enrol\?token=([A-Za-z0-9_-]{40,})$", re.MULTILINE)
 
 
 @pytest.fixture
