@@ -48,7 +48,7 @@ def setup(sqlite_world):  # type: ignore[no-untyped-def]
 
 
 def test_notifications_are_queued_only_after_their_commit(setup) -> None:  # type: ignore[no-untyped-def]
-    world, service, queue = setup
+    _world, service, queue = setup
     reference = open_case(service)
     assert queue.seen and all(committed for _, committed in queue.seen)
     queue.seen.clear()
@@ -63,11 +63,10 @@ def test_a_change_that_fails_announces_nothing(setup) -> None:  # type: ignore[n
     world, service, queue = setup
     reference = open_case(service)
     queue.seen.clear()
-    with pytest.raises(RuntimeError):
-        with service.unit() as uow:
-            case = service.case_for(uow, reference, Actor.operator(), for_update=True)
-            service.acknowledge(uow, case, Actor.operator())
-            raise RuntimeError("the database went away")
+    with pytest.raises(RuntimeError), service.unit() as uow:
+        case = service.case_for(uow, reference, Actor.operator(), for_update=True)
+        service.acknowledge(uow, case, Actor.operator())
+        raise RuntimeError("the database went away")
     assert queue.seen == []
     assert world.case(reference).status == "assigned"
     with world.services.db.session() as session:
@@ -77,7 +76,7 @@ def test_a_change_that_fails_announces_nothing(setup) -> None:  # type: ignore[n
 
 
 def test_callers_outside_the_case_are_denied(setup) -> None:  # type: ignore[no-untyped-def]
-    world, service, _ = setup
+    _world, service, _ = setup
     reference = open_case(service)
     strangers = [Actor.coordinator("eve", "Another NGO"), Actor("admin", "root (admin)", "console"),
                  Actor("oversight", "ipid (oversight)", "console")]
