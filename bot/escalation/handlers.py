@@ -33,6 +33,7 @@ from bot.escalation.service import (
     EscalationService,
     Invalid,
     NotFound,
+    UnitOfWork,
 )
 from bot.identity import log_tag
 from bot.messages import Channel, OutboundMessage, ReplyOption
@@ -79,6 +80,9 @@ class ResponderCommands:
                                Case.status.in_(OPEN_STATES + (ACKNOWLEDGED,)))
             .order_by(Case.ack_deadline.is_(None), Case.ack_deadline, Case.created_at)
             .limit(MAX_LISTED)).all()
+        # A look at cases is audited like the console's inbox (who, when; no content).
+        UnitOfWork(turn.session).audit(Actor.responder(responder, turn.inbound.channel.value),
+                                       "view_cases", detail=f"{len(found)} listed")
         if not found:
             return self._say(turn, "esc_resp_cases_none")
         lines = []

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from test_escalation_dialogues import escalate_on_sms
 
-from bot.escalation.models import CaseNote, Organisation, Responder
+from bot.escalation.models import AuditEntry, CaseNote, Organisation, Responder
 from bot.escalation.regions import all_region_ids
 from bot.escalation.responders import add_unlinked_responder
 from bot.escalation.sweeps import sweep
@@ -27,6 +27,9 @@ def test_cases_lists_a_responders_open_cases_with_their_due_times(sqlite_world):
     paralegal.says("CASES")
     assert first in paralegal.text and "acknowledged" in paralegal.text
     assert second in paralegal.text and "ACK by" in paralegal.text
+    with world.services.db.session() as session:
+        looks = session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "view_cases")).all()
+    assert len(looks) == 1 and looks[0].endswith("via sms")
 
 
 def test_cases_from_someone_who_is_not_a_responder_says_nothing_about_cases(sqlite_world):
