@@ -20,7 +20,8 @@ help:
 	@echo "make check  - content check + the fast tests"
 	@echo "make typecheck - install the dev tools (mypy, ruff) and run mypy on bot, webhooks, nlu"
 	@echo "other: make locales | nlu | rasa | rasa-serve | nlu-eval | stack | stack-test"
-	@echo "       make bench-webhooks | bench-inprocess | bench-escalation | bench-load  (results: docs/benchmarks.md)"
+	@echo "       make bench-webhooks | bench-inprocess | bench-escalation | bench-load | bench-console  (results: docs/benchmarks.md)"
+	@echo "       make console-test | chromium  (the console's tests / Debian's Chromium for the browser tests)"
 
 # Re-install when the dependency list changes.
 $(BIN)/.installed: pyproject.toml

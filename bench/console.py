@@ -190,10 +190,11 @@ def main() -> None:
         section = (f"{START}\n`.venv/bin/python bench/console.py{' --postgres' if args.postgres else ''} --write`. "
                    f"Machine: {cpus} CPU, shared with other work; {time.strftime('%Y-%m-%d')}. "
                    f"{args.cases} cases in the database, all open and all in the coordinator's "
-                   "organisation (the worst case: the inbox query sorts every one of them to show "
-                   "the first 50); the responder holds 1 in 20. Each request is the whole page "
+                   "organisation (the worst case for the "
+                   "coordinator; the query reads index ranges in inbox order, so it never sorts "
+                   "them all); the responder holds 1 in 20. Each request is the whole page "
                    "through the Flask app: session check, scoped query, template, and the audit row "
-                   "committed. Target: p99 < 100 ms.\n\n" + table + f"\n{END}")
+                   "committed (on SQLite that fsync is the largest part). Target: p99 < 100 ms.\n\n" + table + f"\n{END}")
         path = PROJECT / "docs" / "benchmarks.md"
         body = path.read_text(encoding="utf-8")
         if START in body:
