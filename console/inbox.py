@@ -99,6 +99,16 @@ def inbox(session: Session, actor: Actor, now: datetime, page: int = 0) -> list[
     return rows
 
 
+def alerts(session: Session, actor: Actor, now: datetime) -> tuple[int, int]:
+    """(overdue, unassigned) in the actor's scope: the banner above the inbox."""
+    where = scope(actor)
+    overdue = session.scalar(select(func.count()).select_from(Case).where(
+        where, Case.status == ASSIGNED, Case.ack_deadline <= now)) or 0
+    unassigned = session.scalar(select(func.count()).select_from(Case).where(
+        where, Case.status == UNASSIGNED)) or 0
+    return overdue, unassigned
+
+
 def recent_closed(session: Session, actor: Actor, limit: int = 10) -> list[tuple[str, str, str | None]]:
     """(reference, status, outcome) of the latest cases the actor's scope closed (newest
     first: the index on (scope, status) holds them in id order)."""

@@ -63,7 +63,7 @@ from bot.messages import Channel
 from bot.services import Services
 from bot.storage.base import utcnow
 from console import auth
-from console.inbox import inbox, recent_closed
+from console.inbox import alerts, inbox, recent_closed
 
 blueprint = Blueprint("console", __name__, url_prefix="/console",
                       template_folder="templates", static_folder="static")
@@ -331,7 +331,9 @@ def index() -> Any:
     uow.audit(actor, "view_inbox", detail=f"page {page}, {len(rows)} rows")
     services = _services()
     labels = {row.region: _region(services, row.region) for row in rows}
+    overdue, unassigned = alerts(uow.session, actor, now)
     return render_template("inbox.html", rows=rows, page=page, labels=labels,
+                           overdue=overdue, unassigned=unassigned,
                            closed=recent_closed(uow.session, actor), account=g.account, actor=actor)
 
 
