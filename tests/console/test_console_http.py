@@ -161,7 +161,7 @@ def test_the_inbox_puts_overdue_and_urgent_cases_first(world: ConsoleWorld) -> N
     overdue_item = re.search(r'<li class="([^"]*)" data-reference="' + late, inbox)
     assert overdue_item and "overdue" in overdue_item.group(1)
     assert "OVERDUE" in inbox
-    assert "1 overdue" in re.search(r'id="alerts">(.*?)</p>', inbox, re.S).group(1)  # type: ignore[union-attr]
+    assert "1 overdue" in re.search(r'id="alerts">(.*?)</p>', inbox, re.DOTALL).group(1)  # type: ignore[union-attr]
 
 
 def test_acknowledge_and_close_with_an_outcome_tell_the_person_once_sent(world: ConsoleWorld) -> None:
