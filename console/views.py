@@ -472,3 +472,31 @@ def audit_page() -> Any:
     g.uow.audit(actor, "view_audit")
     return render_template("audit.html", entries=entries,
                            actor=actor, account=g.account)
+
+
+# --- the admin's page: accounts (set-up only, no cases) -------------------------------------
+@blueprint.get("/admin")
+@signed_in
+def admin_page() -> Any:
+    if g.account.role != ROLE_ADMIN:
+        abort(404)
+    accounts = g.uow.session.scalars(select(ConsoleAccount).order_by(ConsoleAccount.id)).all()
+    g.uow.audit(g.actor, "view_accounts")
+    return render_template("admin.html", accounts=accounts, actor=g.actor, account=g.account)
+
+
+@blueprint.post("/admin/account/<int:account_id>/active")
+@signed_in
+def admin_set_active(account_id: int) -> Any:
+    """Disable or enable an account; disabling signs out its every session at once."""
+    if g.account.role != ROLE_ADMIN or account_id == g.account.id:
+        abort(404)
+    target = g.uow.session.get(ConsoleAccount, account_id)
+    if target is None:
+        abort(404)
+    target.active = request.form.get("active") == "1"
+    if not target.active:
+        target.session_version += 1
+    g.uow.audit(g.actor, "account_enabled" if target.active else "account_disabled",
+                detail=f"{target.username[:40]} ({target.role})")
+    return redirect(url_for("console.admin_page"))

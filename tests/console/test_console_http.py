@@ -313,3 +313,26 @@ def test_an_authenticator_code_is_accepted_only_once(world: ConsoleWorld) -> Non
     code = world.next_code(login)
     assert world.sign_in(login, code=code).status_code == 302
     assert world.sign_in(login, code=code).status_code == 401
+
+
+def test_an_admin_disables_an_account_and_its_sessions_end_at_once(world: ConsoleWorld) -> None:
+    responder = world.responder()
+    reference = world.open_case()
+    officer = world.enrol(world.invitation(responder_id=responder), "officer")
+    assert reference in officer.get("/console/").get_data(as_text=True)
+    admin = world.enrol(world.invitation(role="admin"), "root")
+    page = admin.get("/console/admin").get_data(as_text=True)
+    assert 'data-username="officer"' in page and reference not in page
+    with world.services.db.session() as session:
+        from bot.escalation.models import ConsoleAccount
+
+        officer_id = session.scalar(select(ConsoleAccount.id).where(ConsoleAccount.username == "officer"))
+    answer = admin.post(f"/console/admin/account/{officer_id}/active", {"active": "0"},
+                        token_from="/console/admin")
+    assert answer.status_code == 302
+    assert officer.get("/console/").status_code == 302  # signed out
+    assert world.sign_in(officer).status_code == 401  # and cannot sign in again
+    assert ("root (admin) via console", "account_disabled") in audit_actions(world)
+    assert officer.get("/console/admin").status_code == 302
+    responder_login = world.enrol(world.invitation(responder_id=responder))
+    assert responder_login.get("/console/admin").status_code == 404  # admins only
