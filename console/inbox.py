@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from bot.escalation.models import (
@@ -23,7 +23,6 @@ from bot.escalation.models import (
     ROLE_RESPONDER,
     UNASSIGNED,
     Case,
-    CaseEvent,
 )
 from bot.escalation.service import Actor
 
@@ -31,19 +30,14 @@ PAGE = 50
 ACTIVE_STATES = OPEN_STATES + (ACKNOWLEDGED,)
 
 
-def scope(actor: Actor, *, ever_assigned: bool = False) -> ColumnElement[bool]:
-    """The cases the actor may see. A responder's inbox lists what is theirs now; with
-    ``ever_assigned`` it also covers cases that were theirs (their history)."""
+def scope(actor: Actor) -> ColumnElement[bool]:
+    """The cases the actor may list: a responder's current cases, a coordinator's
+    organisation's. (A responder may still open a case that moved on from them:
+    ``bot.escalation.service.may_see`` decides for a single case.)"""
     if actor.role == ROLE_COORDINATOR and actor.organisation:
         return Case.organisation == actor.organisation
     if actor.role == ROLE_RESPONDER and actor.responder_id is not None:
-        mine = Case.responder_id == actor.responder_id
-        if not ever_assigned:
-            return mine
-        was_mine = exists().where(CaseEvent.case_id == Case.id,
-                                  CaseEvent.responder_id == actor.responder_id,
-                                  CaseEvent.event.in_(("assigned", "reassigned")))
-        return or_(mine, was_mine)
+        return Case.responder_id == actor.responder_id
     return false()
 
 

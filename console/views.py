@@ -8,6 +8,7 @@ in ``_csrf`` before any view runs); responses carry a strict CSP and ``no-store`
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import io
@@ -314,8 +315,6 @@ def _qr_svg(uri: str) -> str:
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = io.BytesIO()
     image.save(buffer)
-    import base64
-
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
