@@ -12,7 +12,7 @@ HAKI_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export HAKI_TEST_POSTGRES_URL
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast check typecheck env clean rasa-if-possible
+.PHONY: help install run test test-fast check typecheck env clean rasa-if-possible chromium
 
 help:
 	@echo "make run    - install, compile catalogs, build the NLU model, migrate, serve on $(HOST):$(PORT)"
@@ -20,7 +20,8 @@ help:
 	@echo "make check  - content check + the fast tests"
 	@echo "make typecheck - install the dev tools (mypy, ruff) and run mypy on bot, webhooks, nlu"
 	@echo "other: make locales | nlu | rasa | rasa-serve | nlu-eval | stack | stack-test"
-	@echo "       make bench-webhooks | bench-inprocess | bench-escalation | bench-load  (results: docs/benchmarks.md)"
+	@echo "       make bench-webhooks | bench-inprocess | bench-escalation | bench-load | bench-console  (results: docs/benchmarks.md)"
+	@echo "       make console-test | chromium  (the console's tests / Debian's Chromium for the browser tests)"
 
 # Re-install when the dependency list changes.
 $(BIN)/.installed: pyproject.toml
@@ -54,11 +55,12 @@ run: install .env compile-locales nlu
 	@echo "  Twilio SMS webhook:     http://$(HOST):$(PORT)/webhooks/twilio/sms"
 	@echo "  Telegram webhook:       http://$(HOST):$(PORT)/webhooks/telegram"
 	@echo ""
-	$(BIN)/haki serve --host $(HOST) --port $(PORT)
+	@echo "  console (responders):   http://$(HOST):$(PORT)/console/  (invite: $(BIN)/haki console invite --coordinator ORG)"
+	HAKI_CONSOLE=1 $(BIN)/haki serve --host $(HOST) --port $(PORT)
 
 # The whole suite: content check, every test on SQLite and PostgreSQL (Rasa tests when
 # python3.10 exists), then the end-to-end smoke test of the native production stack.
-test: install locales nlu
+test: install locales nlu chromium
 	$(BIN)/haki content check
 	$(MAKE) --no-print-directory rasa-if-possible
 	@# pytest exits 5 when it collected nothing: for us that is a failure, said plainly.
@@ -70,6 +72,15 @@ test: install locales nlu
 rasa-if-possible:
 	@if [ -n "$(PYTHON310)" ]; then $(MAKE) --no-print-directory rasa; \
 	  else echo "python3.10 not found: Rasa tests will be skipped (pyenv install 3.10)"; fi
+
+# The console's browser tests (pytest -m browser) drive Debian's Chromium through Playwright;
+# Playwright's own browser download is never used. Installed once, from apt.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	  elif command -v apt-get >/dev/null; then \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium; \
+	  else echo "install Chromium at /usr/bin/chromium (Debian: apt-get install chromium)"; exit 1; fi
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not rasa and not stack"

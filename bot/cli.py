@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "worker": "bot.escalation.cli:worker",
     "peers": "bot.peers.cli:peers",
     "figures": "bot.figures.cli:figures",
+    "console": "console.cli:console",
 }
 
 

@@ -92,6 +92,19 @@ class Settings(BaseSettings):
     #: A worker holds a notification it is sending this long; after that it is re-sent.
     delivery_lease_seconds: int = Field(default=60, ge=2)
 
+    # --- the console (/console/, console/) --------------------------------------------
+    #: Serve the console for responders and coordinators (HAKI_CONSOLE=1; make run sets it).
+    console: bool = False
+    #: Before the ACK deadline, remind the assigned responder this many minutes ahead
+    #: (organisations can set their own: `haki console org`).
+    remind_before_minutes: int = Field(default=3, ge=0)
+    console_invite_hours: int = Field(default=48, ge=1, le=24 * 14)
+    console_session_minutes: int = Field(default=480, ge=5, le=24 * 60)
+    #: Failed sign-ins allowed per username and per client address in 15 minutes.
+    console_login_attempts: int = Field(default=5, ge=1)
+    #: Secure cookies need HTTPS; only a developer's plain-HTTP machine turns this off.
+    console_secure_cookies: bool = True
+
     # --- operations --------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False

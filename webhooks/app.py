@@ -76,6 +76,12 @@ def build_app(settings: Settings | None = None, services: Services | None = None
         if blueprint is not None:
             app.register_blueprint(blueprint)
 
+    if settings.console:
+        # The console for responders and coordinators (console/, docs/console.md).
+        from console import init_console
+
+        init_console(app, services)
+
     _error_handlers(app)
     return app
 

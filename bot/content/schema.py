@@ -25,7 +25,7 @@ from nlu.language_table import LanguageTableError, parse_table
 
 COMMON = "common"
 KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "facts", "reviews",
-         "languages", "taxonomy")
+         "languages", "taxonomy", "outcomes")
 #: Who may sign a review, and what they can check (docs/editing-content.md).
 REVIEW_ROLES = ("lawyer", "paralegal", "native speaker")
 REVIEW_CHECKS = ("law", "translation", "back-translation")
@@ -251,6 +251,11 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")
         return
+    if kind == "outcomes":
+        # Case outcome codes for responders (bot/escalation/outcomes.py reads them): data
+        # for the console, not texts for people, so the library itself keeps nothing.
+        _check_outcomes(doc, problems)
+        return
     if kind in ("jurisdiction", "contacts", "sources", "topics", "facts") and namespace.name == COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in a jurisdiction folder")
         return
@@ -261,6 +266,18 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
         "reviews": _parse_reviews, "languages": _parse_languages,
     }[kind]
     parser(doc, namespace, content, problems)
+
+
+def _check_outcomes(doc: YamlDoc, problems: ProblemList) -> None:
+    outcomes = doc.data.get("outcomes")
+    if not isinstance(outcomes, dict) or not outcomes:
+        problems.error(doc.path, doc.line("kind"), "outcomes: must map codes to a label")
+        return
+    for code, entry in outcomes.items():
+        if not (isinstance(code, str) and code.isidentifier() and len(code) <= 32):
+            problems.error(doc.path, doc.line("outcomes", code), f"outcome code {code!r} must be a short identifier")
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str):
+            problems.error(doc.path, doc.line("outcomes", code), f"outcomes.{code}.label is missing")
 
 
 def _str(doc: YamlDoc, problems: ProblemList, value: Any, *where: str | int, required: bool = True) -> str:

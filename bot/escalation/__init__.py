@@ -94,7 +94,7 @@ def register(services: Services) -> None:
         STEP_SUMMARY,
         Flow,
     )
-    from bot.escalation.handlers import ResponderCommands
+    from bot.escalation.handlers import STEP_CLOSE_NOTE, ResponderCommands
 
     escalation = Escalation(services)
     setattr(services, ATTRIBUTE, escalation)
@@ -116,11 +116,30 @@ def register(services: Services) -> None:
         return handled if handled is not None else flow.stale_option(turn, argument)
 
     registry.actions["esc"] = option
-    registry.command("status")(flow.status)
+    # STATUS from a responder lists their cases (as CASES); from a person, their own case.
+    def status_command(turn: Turn, argument: str) -> Replies | None:
+        return responders.list_cases(turn, argument) or flow.status(turn, argument)
+
+    registry.command("status")(status_command)
     registry.command("ack", takes_argument=True)(responders.ack)
     registry.command("done", takes_argument=True)(responders.done)
+    registry.command("note", takes_argument=True)(responders.note)
+    registry.command("cases", takes_argument=True)(responders.list_cases)
+    registry.command("link", takes_argument=True)(responders.link)
+    registry.steps[STEP_CLOSE_NOTE] = responders.close_note_step
+    # HELP from a responder lists the responder commands; from anyone else, the core's HELP.
+    core_help = registry.commands["help"]
+
+    def help_command(turn: Turn, argument: str) -> Replies | None:
+        return responders.help(turn, argument) or core_help.handler(turn, argument)
+
+    registry.command("help", takes_argument=core_help.takes_argument,
+                     allowed_when_opted_out=core_help.allowed_when_opted_out)(help_command)
     registry.extra_command_words.setdefault("ACK", "ack")
     registry.extra_command_words.setdefault("DONE", "done")
+    registry.extra_command_words.setdefault("NOTE", "note")
+    registry.extra_command_words.setdefault("CASES", "cases")
+    registry.extra_command_words.setdefault("LINK", "link")
     registry.extra_command_words.setdefault("STATUS", "status")
 
     def erase(turn: Turn) -> None:

@@ -29,10 +29,12 @@ from bot.escalation.models import (
     AnonymousReport,
     Case,
     CaseEvent,
+    CaseNote,
     Notification,
     Responder,
 )
 from bot.escalation.routing import choose
+from bot.escalation.sla import ack_minutes_for, responsible_organisation
 from bot.storage.crypto import Cipher
 from bot.storage.models import ProviderErasure
 
@@ -133,6 +135,8 @@ def route_case(session: Session, services: Services, case: Case,
     responder, new_round = choose(session, case.responder_kind, case.region,
                                   list(case.tried_responders or []), case.responder_id)
     if responder is None:
+        if case.organisation is None:  # so a coordinator sees it (console, SLA alert)
+            case.organisation = responsible_organisation(session, case.responder_kind, case.region)
         if case.status != UNASSIGNED:
             record(session, case, "no_responder", "system", at=now)
             case.status = UNASSIGNED
@@ -147,7 +151,11 @@ def route_case(session: Session, services: Services, case: Case,
     case.status = ASSIGNED
     case.assigned_at = now
     case.referred_at = case.referred_at or now  # the funnel's "referred": first routing
-    case.ack_deadline = now + timedelta(minutes=services.settings.ack_minutes)
+    # The console: the case now belongs to this responder's organisation, on its SLA.
+    case.organisation = responder.organisation
+    case.ack_deadline = now + timedelta(minutes=ack_minutes_for(session, services,
+                                                                responder.organisation))
+    case.reminded_at = None  # a reminder per assignment; alerts keep their own pace
     case.route_count = (case.route_count or 0) + 1
     responder.last_assigned_at = now
     record(session, case, "assigned", "system", at=now, responder_id=responder.id,
@@ -318,6 +326,9 @@ def anonymise(session: Session, case: Case) -> None:
     case.ack_deadline = case.contact_expires_at = None
     case.tried_responders = []
     session.execute(delete(CaseEvent).where(CaseEvent.case_id == case.id))
+    # Responders' working notes are about the person: they go too. The console's audit rows
+    # (who looked, who acted) stay: they hold no personal data and keep staff accountable.
+    session.execute(delete(CaseNote).where(CaseNote.case_id == case.id))
     record(session, case, "anonymised", "system", at=month)
 
 

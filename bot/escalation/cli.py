@@ -53,15 +53,38 @@ def responders() -> None:
 @click.option("--regions", required=True,
               help="Comma-separated region ids (see content/common/escalation.yml) or 'all'.")
 @click.option("--channel", type=click.Choice(["telegram", "sms"]), required=True)
-@click.option("--address", required=True, help="Telegram chat id, or E.164 number for SMS.")
+@click.option("--address", default=None,
+              help="E.164 number for SMS. For Telegram leave it out: a one-time code is printed "
+                   "that the responder sends to the bot (LINK <code>) to link their chat.")
 @click.option("--on-duty/--off-duty", default=True)
 def responders_add(name: str, organisation: str, kind: str, regions: str, channel: str,
-                   address: str, on_duty: bool) -> None:
+                   address: str | None, on_duty: bool) -> None:
     """Add a responder (their address is stored encrypted)."""
     from bot.escalation.regions import all_region_ids
-    from bot.escalation.responders import ResponderError, add_responder, view
+    from bot.escalation.responders import (
+        ResponderError,
+        add_responder,
+        add_unlinked_responder,
+        view,
+    )
+    from bot.storage.base import utcnow
 
     with _store() as (settings, session, cipher):
+        if address is None:
+            if channel != "telegram":
+                _fail("an SMS responder needs --address (their E.164 number)")
+                return
+            try:
+                unlinked, code = add_unlinked_responder(
+                    session, name=name, organisation=organisation, kind=kind,  # type: ignore[arg-type]
+                    regions=regions.split(","), on_duty=on_duty,
+                    known_regions=all_region_ids(settings.content_dir), now=utcnow())
+            except ResponderError as error:
+                _fail(str(error))
+                return
+            click.echo(f"added responder #{unlinked.id}: {unlinked.name} (telegram, not linked yet)")
+            click.echo(f"they send this to the bot on Telegram within 48 hours: LINK {code}")
+            return
         try:
             responder = add_responder(session, cipher, settings.secret_key, name=name,  # type: ignore[arg-type]
                                       organisation=organisation, kind=kind,
@@ -74,6 +97,23 @@ def responders_add(name: str, organisation: str, kind: str, regions: str, channe
         shown = view(responder, cipher)  # type: ignore[arg-type]
         click.echo(f"added responder #{shown.id}: {shown.name} ({shown.kind}, {shown.channel} "
                    f"{shown.masked_address}, {'on' if on_duty else 'off'} duty)")
+
+
+@responders.command("link-code")
+@click.argument("responder_id", type=int)
+def responders_link_code(responder_id: int) -> None:
+    """A new one-time code a Telegram responder sends to the bot (LINK <code>)."""
+    from bot.escalation.responders import ResponderError, get_responder, new_link_code
+    from bot.storage.base import utcnow
+
+    with _store() as (_, session, _cipher):
+        try:
+            responder = get_responder(session, responder_id)  # type: ignore[arg-type]
+        except ResponderError as error:
+            _fail(str(error))
+            return
+        code = new_link_code(session, responder.id, utcnow())  # type: ignore[arg-type]
+    click.echo(f"responder #{responder_id} sends this to the bot on Telegram within 48 hours: LINK {code}")
 
 
 @responders.command("list")
@@ -196,6 +236,58 @@ def cases_show(reference: str, reveal: bool) -> None:
             for label, token in (("summary", case.summary_encrypted),
                                  ("closing note", case.close_note_encrypted)):
                 click.echo(f"{label}: {cipher.decrypt(token) if token else '(none)'}")  # type: ignore[attr-defined]
+
+
+def _case_action(reference: str, act) -> None:  # type: ignore[no-untyped-def]
+    """Run one service use case as the operator, then deliver what it queued."""
+    import time
+
+    from bot.escalation import escalation_of
+    from bot.escalation.queues import InProcessQueue
+    from bot.escalation.service import Actor, Denied, EscalationService, Invalid, NotFound
+
+    services = _worker_services()
+    escalation = escalation_of(services)
+    service = EscalationService(escalation)
+    try:
+        with service.unit() as uow:
+            case = service.case_for(uow, reference, Actor.operator(), for_update=True)
+            done = act(service, uow, case, Actor.operator())
+            click.echo(f"{case.reference}: {done.outcome.value}, now {case.status}")
+    except (NotFound, Denied):
+        _fail(f"no case {reference}")
+    except Invalid as error:
+        _fail(str(error))
+    queue = escalation.queue
+    if isinstance(queue, InProcessQueue):
+        deadline = time.monotonic() + 30
+        while queue.backlog and time.monotonic() < deadline:
+            time.sleep(0.1)
+    services.close()
+
+
+@cases.command("ack")
+@click.argument("reference")
+def cases_ack(reference: str) -> None:
+    """Acknowledge on behalf of the assigned responder (the person is told)."""
+    _case_action(reference, lambda s, uow, case, actor: s.acknowledge(uow, case, actor))
+
+
+@cases.command("close")
+@click.argument("reference")
+@click.option("--outcome", required=True, help="An outcome code (content/<jurisdiction>/outcomes.yml).")
+@click.option("--note", default="", help="A closing note (stored encrypted).")
+def cases_close(reference: str, outcome: str, note: str) -> None:
+    """Close on behalf of the assigned responder, with an outcome code."""
+    _case_action(reference, lambda s, uow, case, actor: s.close(uow, case, actor, outcome, note))
+
+
+@cases.command("reassign")
+@click.argument("reference")
+@click.option("--to", "responder_id", type=int, required=True, help="The responder's id.")
+def cases_reassign(reference: str, responder_id: int) -> None:
+    """Hand the case to another responder (they get the notice, the old one is told)."""
+    _case_action(reference, lambda s, uow, case, actor: s.reassign(uow, case, actor, responder_id))
 
 
 @cases.command("figures")

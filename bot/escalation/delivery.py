@@ -40,11 +40,13 @@ from bot.escalation.models import (
     SENT,
     TO_PERSON,
     TO_RESPONDER,
+    UNASSIGNED,
     WITHDRAWN,
     Case,
     Notification,
     Responder,
 )
+from bot.escalation.sla import TO_COORDINATOR, organisation_row
 from bot.messages import Channel, OutboundMessage
 from bot.storage.base import utcnow
 from bot.storage.models import Person
@@ -158,7 +160,8 @@ def _target(session: Session, services: Services, notification: Notification, ca
             if notification.kind == "assigned" and case.status == ASSIGNED:
                 case.ack_deadline = now  # do not wait for the deadline: re-route next sweep
             return "responder gone"
-        if notification.kind == "assigned" and (case.status != ASSIGNED or case.responder_id != responder.id):
+        if notification.kind in ("assigned", "reminder") and (case.status != ASSIGNED
+                                                              or case.responder_id != responder.id):
             return "case moved on"
         if notification.kind == "update" and (case.responder_id != responder.id
                                               or case.status not in (ASSIGNED, ACKNOWLEDGED)):
@@ -176,6 +179,14 @@ def _target(session: Session, services: Services, notification: Notification, ca
             return "person blocked us"
         address = services.cipher.decrypt(case.contact_encrypted)
         return case.channel, address, notices.for_person(services, case, notification)
+    if notification.recipient == TO_COORDINATOR:
+        organisation = organisation_row(session, case.organisation)
+        if organisation is None or not organisation.alert_channel or not organisation.alert_address_encrypted:
+            return "no coordinator address"
+        if notification.kind.startswith("alert_") and case.status not in (ASSIGNED, UNASSIGNED):
+            return "case moved on"
+        address = services.cipher.decrypt(organisation.alert_address_encrypted)
+        return organisation.alert_channel, address, notices.for_coordinator(services, case, notification)
     return "unknown recipient"
 
 

@@ -80,6 +80,12 @@ class Case(Base):
         Index("ix_cases_status_deadline", "status", "ack_deadline"),
         #: The monthly figures read cases by month (bot/figures/report.py).
         Index("ix_cases_created_at", "created_at"),
+        # The console's inboxes, read in order without a sort (console/inbox.py): a
+        # responder's cases, an organisation's cases.
+        Index("ix_cases_responder_inbox", "responder_id", "status", "urgency", "ack_deadline",
+              "created_at"),
+        Index("ix_cases_organisation_inbox", "organisation", "status", "urgency", "ack_deadline",
+              "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -120,13 +126,20 @@ class Case(Base):
     #: Sandbox and test cases: kept apart, never counted in any figure.
     is_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The outcome funnel: reported (created_at) -> referred -> acknowledged -> actioned ->
-    #: outcome. The close-with-outcome service sets actioned_at/outcome_code/outcome_at.
+    #: outcome. Closing sets actioned_at; the service's close sets outcome_code
+    #: (content/<jurisdiction>/outcomes.yml) and outcome_at.
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     actioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     outcome_code: Mapped[str | None] = mapped_column(String(32), default=None)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     #: Minutes from report to ACK, set at ACK; kept when the case is anonymised (times are not).
     ack_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: The organisation of the responder it was last assigned to: whose coordinator sees it.
+    organisation: Mapped[str | None] = mapped_column(String(120), default=None)
+    #: SLA: when the assigned responder was reminded of the ACK deadline (this assignment).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: SLA: when the coordinator was last alerted that the case is overdue or unassigned.
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class CaseEvent(Base):
@@ -142,6 +155,121 @@ class CaseEvent(Base):
     #: "person", "system", "operator" or "responder"
     actor: Mapped[str] = mapped_column(String(16))
     responder_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    detail: Mapped[str] = mapped_column(String(80), default="")
+
+
+class Organisation(Base):
+    """A programme whose responders take cases: its SLA and where its coordinator is alerted.
+
+    An organisation without a row here gets the defaults (HAKI_ACK_MINUTES, a reminder
+    HAKI_REMIND_BEFORE_MINUTES before it, no SMS/Telegram alert: console only)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    ack_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    remind_before_minutes: Mapped[int] = mapped_column(Integer, default=3)
+    #: The coordinator's alert channel ("sms"/"telegram") and address (Fernet), if any.
+    alert_channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    alert_address_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CaseNote(Base):
+    """A responder's or coordinator's working note on a case, encrypted; wiped on DELETE."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "responder #3 (console)", "coordinator ana (console)": who, never a number.
+    author: Mapped[str] = mapped_column(String(80))
+    text_encrypted: Mapped[str] = mapped_column(Text)
+
+
+# Console roles. Deny by default: every query names the role's scope (console/scope.py).
+# An "oversight" role (aggregates only, issue 19) is added by a new constant and scope.
+ROLE_RESPONDER = "responder"
+ROLE_COORDINATOR = "coordinator"
+ROLE_ADMIN = "admin"
+CONSOLE_ROLES = (ROLE_RESPONDER, ROLE_COORDINATOR, ROLE_ADMIN)
+
+
+class ConsoleAccount(Base):
+    """Someone who signs in to /console/: argon2id password, mandatory TOTP."""
+
+    __tablename__ = "console_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    #: A coordinator's organisation (a responder's comes from their responder row).
+    organisation: Mapped[str | None] = mapped_column(String(120), default=None)
+    responder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responders.id", ondelete="SET NULL"), default=None)
+    #: The TOTP secret (Fernet); enrolment is finished once one code was confirmed.
+    totp_secret_encrypted: Mapped[str] = mapped_column(Text)
+    totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The last TOTP time step accepted: a code is good once.
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    #: SHA-256 of each unused recovery code (they are 80-bit random, so no slow hash).
+    recovery_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Bumped to sign out every session of the account (password or TOTP reset).
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ConsoleInvite(Base):
+    """A one-time, expiring enrolment link (`haki console invite`); only its hash is kept."""
+
+    __tablename__ = "console_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    organisation: Mapped[str | None] = mapped_column(String(120), default=None)
+    responder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("responders.id", ondelete="CASCADE"), default=None)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ResponderLinkCode(Base):
+    """A one-time code a Telegram responder sends to the bot to link their chat."""
+
+    __tablename__ = "responder_link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    responder_id: Mapped[int] = mapped_column(ForeignKey("responders.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Who saw or did what, when, in the console or through a command. ``detail`` holds
+    codes and states, never a summary, note or number."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_case_id", "case_id"),
+        Index("ix_audit_entries_organisation_at", "organisation", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: "ana (coordinator)", "responder #3 via sms", "operator (cli)".
+    actor: Mapped[str] = mapped_column(String(80))
+    account_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), default=None)
+    #: The organisation whose coordinator may read this row.
+    organisation: Mapped[str | None] = mapped_column(String(120), default=None)
     detail: Mapped[str] = mapped_column(String(80), default="")
 
 

@@ -53,6 +53,10 @@ def for_responder(services: Services, case: Case, notification: Notification,
                     category=category_label(services, jur, case.category),
                     region=region_label(services, case, lang), summary=summary,
                     callback=callback_line(services, case))
+        if services.settings.console:
+            # One tap to the case in the console (the ACK is the next tap there).
+            body += "\n" + text("esc_resp_console_link", lang, jur,
+                                 url=f"{services.settings.public_url.rstrip('/')}/console/case/{ref}")
         options: tuple[ReplyOption, ...] = ()
         if responder_channel == Channel.TELEGRAM.value:
             # Buttons only where they exist: on SMS a typed "1" would hit the responder's
@@ -64,12 +68,30 @@ def for_responder(services: Services, case: Case, notification: Notification,
         summary = services.cipher.decrypt(case.summary_encrypted) if case.summary_encrypted else ""
         return OutboundMessage(text=text("esc_resp_update", lang, jur, reference=ref, summary=summary),
                                intent="escalation")
+    if kind == "reminder":
+        return OutboundMessage(text=text("esc_resp_reminder", lang, jur, reference=ref,
+                                         due=_hhmm(case)), intent="escalation")
+    if kind == "reassigned":
+        return OutboundMessage(text=text("esc_resp_reassigned", lang, jur, reference=ref),
+                               intent="escalation")
     if kind == "moved":
         return OutboundMessage(text=text("esc_resp_moved", lang, jur, reference=ref), intent="escalation")
     if kind == "withdrawn":
         return OutboundMessage(text=text("esc_resp_withdrawn", lang, jur, reference=ref),
                                intent="escalation")
     raise ValueError(f"unknown responder notification kind {kind!r}")
+
+
+def _hhmm(case: Case) -> str:
+    return f"{case.ack_deadline:%H:%M} UTC" if case.ack_deadline else "now"
+
+
+def for_coordinator(services: Services, case: Case, notification: Notification) -> OutboundMessage:
+    """An SLA alert: reference, state and region only (the console has the rest)."""
+    key = "esc_coord_unassigned" if notification.kind == "alert_unassigned" else "esc_coord_overdue"
+    return OutboundMessage(text=services.content.text(
+        key, RESPONDER_LANGUAGE, case.jurisdiction, reference=case.reference,
+        region=region_label(services, case, RESPONDER_LANGUAGE)), intent="escalation")
 
 
 def for_person(services: Services, case: Case, notification: Notification) -> OutboundMessage:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.escalation.models import RESPONDER_KINDS, Responder
+from bot.escalation.models import RESPONDER_KINDS, Responder, ResponderLinkCode
 from bot.escalation.regions import ALL
 from bot.identity import pseudonym
 from bot.messages import Channel
@@ -143,3 +144,69 @@ def responder_for_pseudonym(session: Session, channel: str, who: str) -> Respond
     return session.scalar(select(Responder).where(Responder.channel == channel,
                                                   Responder.pseudonym == who,
                                                   Responder.active.is_(True)))
+
+
+# --- linking a Telegram chat with a one-time code ---------------------------------------------
+LINK_CODE_DIGITS = 8
+LINK_CODE_HOURS = 48
+UNLINKED_PREFIX = "unlinked-"
+
+
+def add_unlinked_responder(session: Session, *, name: str, organisation: str, kind: str,
+                           regions: list[str], on_duty: bool, known_regions: set[str],
+                           now: datetime) -> tuple[Responder, str]:
+    """A Telegram responder without a chat yet: inactive until they send ``LINK <code>``.
+    Returns the responder and the code (shown once; only its hash is kept)."""
+    import secrets as _secrets
+
+    if kind not in RESPONDER_KINDS:
+        raise ResponderError(f"kind must be one of {', '.join(RESPONDER_KINDS)}")
+    cleaned = [r.strip().lower() for r in regions if r.strip()]
+    unknown = [r for r in cleaned if r != ALL and r not in known_regions]
+    if not cleaned or unknown:
+        raise ResponderError(f"give known regions (or '{ALL}')")
+    responder = Responder(name=name.strip(), organisation=organisation.strip(), kind=kind,
+                          regions=cleaned, channel=Channel.TELEGRAM.value, address_encrypted="",
+                          pseudonym=UNLINKED_PREFIX + _secrets.token_hex(16), on_duty=on_duty,
+                          active=False)
+    session.add(responder)
+    session.flush()
+    return responder, new_link_code(session, responder.id, now)
+
+
+def new_link_code(session: Session, responder_id: int, now: datetime) -> str:
+    import secrets as _secrets
+
+    code = "".join(_secrets.choice("0123456789") for _ in range(LINK_CODE_DIGITS))
+    session.add(ResponderLinkCode(code_hash=_code_hash(code), responder_id=responder_id,
+                                  expires_at=now + timedelta(hours=LINK_CODE_HOURS)))
+    return code
+
+
+def link_chat(session: Session, cipher: Cipher, secret_key: str, channel: str, address: str,
+              code: str, now: datetime) -> bool:
+    """Bind the chat that sent a valid code to its responder, and spend the code."""
+    found = session.scalar(select(ResponderLinkCode).where(ResponderLinkCode.code_hash == _code_hash(code)))
+    if found is None or found.expires_at <= now:
+        return False
+    responder = session.get(Responder, found.responder_id)
+    session.delete(found)
+    if responder is None:
+        return False
+    who = pseudonym(secret_key, channel, address)
+    taken = session.scalar(select(Responder.id).where(Responder.channel == channel,
+                                                      Responder.pseudonym == who,
+                                                      Responder.id != responder.id))
+    if taken is not None:
+        return False
+    responder.channel = channel
+    responder.pseudonym = who
+    responder.address_encrypted = cipher.encrypt(address)
+    responder.active = True
+    return True
+
+
+def _code_hash(code: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(code.encode()).hexdigest()

@@ -26,9 +26,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select, update
 
-from bot.escalation.cases import expire_closed, reroute_case, route_case
+from bot.escalation import escalation_of
+from bot.escalation.cases import expire_closed, route_case
 from bot.escalation.models import ASSIGNED, PENDING, SENDING, UNASSIGNED, Case, Notification
 from bot.escalation.outbox import ids
+from bot.escalation.service import Actor, EscalationService, UnitOfWork
+from bot.escalation.sla import remind_and_alert
 from bot.storage.base import utcnow
 from bot.storage.retention import purge_inbound_receipts
 
@@ -59,14 +62,23 @@ def sweep(services: Services, queue: NotificationQueue, now: datetime | None = N
     rerouted = assigned = 0
     new_ids: list[int] = []
     with services.db.session() as session:
+        # SLA first (bot/escalation/sla.py): reminders before the ACK deadline, and the
+        # coordinator's alert for a case that is overdue now, before the re-route below
+        # gives it a new deadline.
+        new_ids += ids(remind_and_alert(session, services, now))
         overdue = session.scalars(
             select(Case).where(Case.status == ASSIGNED, Case.ack_deadline.is_not(None),
                                Case.ack_deadline <= now)
             .order_by(Case.ack_deadline).limit(BATCH).with_for_update(skip_locked=True)
         ).all()
+        # The re-route is the escalation service's use case, run as the system in the
+        # sweep's own transaction; its notifications are queued below, after the commit.
+        service = EscalationService(escalation_of(services))
+        uow = UnitOfWork(session)
         for case in overdue:
-            new_ids += ids(reroute_case(session, services, case, now))
+            service.reroute(uow, case, Actor.system(), now=now)
             rerouted += 1
+        new_ids += ids(uow.notifications)
         waiting = session.scalars(
             select(Case).where(Case.status == UNASSIGNED).order_by(Case.id).limit(BATCH)
             .with_for_update(skip_locked=True)

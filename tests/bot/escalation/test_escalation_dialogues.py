@@ -49,7 +49,7 @@ def test_sms_person_consents_and_a_telegram_paralegal_acknowledges_and_closes(wo
     person.says("STATUS")
     assert reference in person.text and "acting on it" in person.text
 
-    paralegal.says(f"DONE {reference} spoke to station commander, released")
+    paralegal.says(f"DONE {reference} released spoke to station commander")
     assert f"Closed {reference}" in paralegal.text
     world.settle()
     assert any("closed" in body for body in world.sms_texts(person.address))

@@ -139,7 +139,7 @@ def test_closed_cases_lose_their_personal_parts_after_the_grace_period(world):
     paralegal = world.responder()
     person = world.person(Channel.SMS)
     reference = escalate_on_sms(world, person)
-    paralegal.says(f"DONE {reference} sorted")
+    paralegal.says(f"DONE {reference} advice_given sorted")
     world.settle()
     assert run_sweep(world, minutes_later=60).expired == 0
     assert run_sweep(world, minutes_later=8 * 24 * 60).expired == 1
