@@ -6,12 +6,20 @@ Features add theirs through the same :class:`~bot.actions.Registry`; see
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot import choices
 from bot.actions import Registry, Replies
 from bot.messages import Channel, OutboundMessage, ReplyOption
+from bot.render import fits_sms
+from bot.storage.base import utcnow
 from bot.turn import Turn
-from nlu import URGENT_INTENTS
+from nlu import OUT_OF_SCOPE, URGENT_INTENTS
+
+if TYPE_CHECKING:
+    from nlu import Parse
 
 if TYPE_CHECKING:
     from bot.content import Topic
@@ -25,6 +33,25 @@ URGENT_FOR_INTENT = {
     "police_bribe": "urgent_violence",
     "report_police": "urgent_violence",
 }
+#: Which urgent intent (escalation category, fallback safety text) fits a situation.
+URGENT_FOR_SITUATION = {
+    "sexual_violence": "urgent_violence",
+    "medical": "urgent_medical_custody",
+    "extortion": "urgent_violence",
+    "held_48h": "urgent_arrested_now",
+    "phone_taken": "urgent_arrested_now",
+}
+#: A key line that would only repeat the situation's safety text is left out.
+SITUATION_COVERS = {"medical": "rights_medication_custody", "extortion": "police_bribe",
+                    "held_48h": "rights_48_hours"}
+#: How long a follow-up ("and my friend?") still refers to the last answer.
+CONTEXT_MINUTES = 10
+#: A topical intent this likely (in the ranking) gets its key line under a safety text.
+KEY_LINE_FLOOR = 0.15
+#: The two likeliest intents closer than this: ask which one was meant.
+CLOSE_CALL = 0.12
+#: An intent less likely than this is not worth offering in a "did you mean" menu.
+CLARIFY_FLOOR = 0.05
 
 
 # --- building blocks ---------------------------------------------------------------------
@@ -38,9 +65,16 @@ def main_menu(turn: Turn, prefix: str = "") -> Replies:
         topic = turn.topic(intent)
         if topic is not None:
             options.append(ReplyOption(key=f"intent:{intent}", label=topic.title))
+    extras: list[ReplyOption] = []
     for extra in turn.services.registry.menu_extras:
-        options.extend(extra(turn))
+        extras.extend(extra(turn))
     text = (prefix + "\n\n" if prefix else "") + turn.text("menu_intro")
+    if prefix and turn.inbound.channel is Channel.SMS:
+        # HELP and friends: a long prefix leaves room for fewer topics, but "get help from
+        # a person" (an extra) is never the one that is cut.
+        while options and not fits_sms(text, [o.label for o in options + extras]):
+            options.pop()
+    options += extras
     turn.notes.setdefault("intent", "menu")
     return [turn.offer(text, options, intent="menu")]
 
@@ -65,6 +99,16 @@ def with_welcome(turn: Turn, replies: Replies, first_contact: bool, *, after: bo
     return replies + [welcome] if after else [welcome] + replies
 
 
+def with_short_welcome(turn: Turn, replies: Replies, first_contact: bool) -> Replies:
+    """A first message that is urgent: one short welcome line on the last message (the
+    offer) instead of the full welcome, so the urgent turn stays within 4 SMS segments."""
+    if not first_contact or not replies:
+        return replies
+    turn.person.welcomed = True
+    last = replies[-1]
+    return replies[:-1] + [dataclasses.replace(last, text=turn.text("welcome_short") + "\n" + last.text)]
+
+
 def media_reply(turn: Turn) -> Replies:
     turn.notes["intent"] = "out_of_scope"
     return [turn.offer(turn.text("media_unsupported"), [menu_option(turn)], intent="out_of_scope")]
@@ -82,7 +126,9 @@ def yes_or_no(turn: Turn, option_key: str | None) -> bool | None:
     word = _command_table(turn).get(turn.clean_text.strip(" .!?").upper())
     if word and word[0] in {"yes", "no"}:
         return word[0] == "yes"
-    return None
+    if option_key is not None:
+        return None  # another menu's option
+    return choices.yes_or_no_words(turn)  # "yes please hurry", "ja asseblief", "cha"
 
 
 def yes_no_options(turn: Turn) -> list[ReplyOption]:
@@ -165,30 +211,174 @@ def start(turn: Turn, payload: str | None) -> Replies:
 # --- answering what people write ---------------------------------------------------------
 def answer_text(turn: Turn, first_contact: bool) -> Replies:
     person = turn.person
+    if choices.is_acknowledgement(turn):
+        return with_welcome(turn, main_menu(turn), True) if first_contact else acknowledge(turn)
     parse = turn.services.nlu.parse(turn.clean_text, language_hint=person.language)
     turn.parse = parse
     if not person.language_chosen and parse.language in turn.services.settings.language_codes:
         person.language = parse.language
     turn.notes["intent"] = parse.intent
     turn.notes["confidence"] = parse.confidence
-    if parse.urgent:
-        return with_welcome(turn, urgent(turn, parse.intent), first_contact, after=True)
+    sexual_violence = (choices.situation(turn) == "sexual_violence"
+                       and choices.mentions(turn, "phrases", "police"))
+    if parse.urgent or sexual_violence:
+        if not sexual_violence and _unsure(turn, parse) and choices.situation(turn) is None:
+            return with_short_welcome(turn, urgent_unclear(turn, parse), first_contact)
+        return with_short_welcome(turn, urgent(turn, parse.intent), first_contact)
+    if choices.partner_violence(turn):
+        return with_welcome(turn, answer_intent(turn, "partner_violence"), first_contact)
+    if parse.intent == "rights_48_hours" and choices.situation(turn) == "held_48h":
+        return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
     if first_contact and parse.intent in {"greet", "menu"}:
         return with_welcome(turn, main_menu(turn), first_contact)
+    context = _context_topic(turn)
+    if context and choices.refers_back(turn) and (parse.intent == OUT_OF_SCOPE or _unsure(turn, parse)):
+        turn.notes["intent"] = context
+        turn.notes["context"] = True
+        return with_welcome(turn, answer_intent(turn, context), first_contact)
+    if _unsure(turn, parse) and len(_clarify_candidates(turn, parse)) >= 2:
+        return with_welcome(turn, clarify(turn, parse), first_contact)
     return with_welcome(turn, answer_intent(turn, parse.intent), first_contact)
 
 
-def urgent(turn: Turn, intent: str) -> Replies:
-    """Safety first, then whatever the features offer (escalation's consent question)."""
+def _unsure(turn: Turn, parse: Parse) -> bool:
+    """Below the threshold, or the two likeliest intents nearly tied."""
+    ranking = list(parse.ranking)
+    if not ranking:
+        return False
+    top_intent, top_score = ranking[0]
+    if top_intent == OUT_OF_SCOPE:
+        return False  # confidently not ours ("ok", "my cat is sick")
+    if top_score < turn.services.nlu.threshold:
+        return True
+    return len(ranking) > 1 and top_score - ranking[1][1] < CLOSE_CALL and ranking[1][0] != OUT_OF_SCOPE
+
+
+def _clarify_candidates(turn: Turn, parse: Parse) -> list[str]:
+    """The 2-3 likeliest intents Haki can answer with a topic."""
+    found = []
+    for intent, score in parse.ranking:
+        if score < CLARIFY_FLOOR or intent in URGENT_INTENTS or intent == OUT_OF_SCOPE:
+            continue
+        if turn.topic(intent) is not None:
+            found.append(intent)
+        if len(found) == 3:
+            break
+    return found
+
+
+def clarify(turn: Turn, parse: Parse, *, urgent_unclear: bool = False) -> Replies:
+    """ "Did you mean" with the likeliest topics, answerable by number or word."""
+    turn.notes["intent"] = "clarify"
+    options = [ReplyOption(key=f"intent:{intent}", label=turn.topic(intent).title)  # type: ignore[union-attr]
+               for intent in _clarify_candidates(turn, parse)]
+    prompt = "clarify_prompt"
+    if urgent_unclear:
+        prompt = "clarify_urgent_prompt"
+        options = [turn.option("esc:start", "esc_menu_option")] + options[:2]
+    options.append(menu_option(turn))
+    return [turn.offer(turn.text(prompt), options, intent="clarify")]
+
+
+def urgent_unclear(turn: Turn, parse: Parse) -> Replies:
+    """Maybe urgent, but unclear what about: safety text first, then "did you mean",
+    with "get help from a person" first so the urgent path is one word away."""
     turn.notes["urgent"] = True
-    safety_intent = intent if intent in URGENT_INTENTS else URGENT_FOR_INTENT.get(intent, "urgent_arrested_now")
-    safety = turn.content.safety(turn.jurisdiction, safety_intent, turn.language)
+    safety = turn.content.safety(turn.jurisdiction, "urgent_arrested_now", turn.language)
+    if parse.intent in URGENT_INTENTS:
+        safety = turn.content.safety(turn.jurisdiction, parse.intent, turn.language)
+    return [OutboundMessage(text=safety, intent=parse.intent)] + clarify(turn, parse, urgent_unclear=True)
+
+
+def acknowledge(turn: Turn) -> Replies:
+    """ "ok", "thanks", an emoji: a short answer and the menu."""
+    turn.notes["intent"] = "thanks"
+    return main_menu(turn, prefix=turn.text("acknowledge"))
+
+
+def _context_topic(turn: Turn) -> str | None:
+    """The topic answered in the last few minutes, if no step is pending."""
+    data = turn.person.pending_data or {}
+    if turn.person.pending_step or not data.get("context"):
+        return None
+    try:
+        from datetime import datetime
+
+        at = datetime.fromisoformat(str(data.get("at")))
+    except ValueError:
+        return None
+    now = utcnow()
+    if at.tzinfo is None and now.tzinfo is not None:
+        at = at.replace(tzinfo=now.tzinfo)
+    if now - at > timedelta(minutes=CONTEXT_MINUTES):
+        return None
+    return str(data["context"])
+
+
+def remember_topic(turn: Turn, intent: str) -> None:
+    """Keep the topic just answered (an intent name, never the message) for follow-ups.
+    It lives in pending_data while no step is pending; any step replaces it."""
+    if not turn.person.pending_step:
+        turn.person.pending_data = {"context": intent, "at": utcnow().isoformat()}
+
+
+def urgent(turn: Turn, intent: str) -> Replies:
+    """Safety first (for the situation the words describe), the key line of the specific
+    answer when the message also asks a topical question, then whatever the features
+    offer (escalation's consent question)."""
+    safety = safety_message(turn, intent)
     offers: Replies = []
     for hook in turn.services.registry.urgent_hooks:
-        offers.extend(hook(turn, safety_intent))
+        offers.extend(hook(turn, turn.notes["safety_intent"]))
     if offers:
-        return [OutboundMessage(text=safety, intent=intent)] + offers
-    return [turn.offer(safety, [menu_option(turn)], intent=intent)]
+        return [safety] + offers
+    return [turn.offer(safety.text, [menu_option(turn)], intent=intent)]
+
+
+def safety_message(turn: Turn, intent: str) -> OutboundMessage:
+    """The safety text for this message's situation, plus the key line of its topic."""
+    turn.notes["urgent"] = True
+    situation = choices.situation(turn)
+    if intent in URGENT_INTENTS:
+        safety_intent = intent
+    elif situation:
+        safety_intent = URGENT_FOR_SITUATION[situation]
+    else:
+        safety_intent = URGENT_FOR_INTENT.get(intent, "urgent_arrested_now")
+    if situation == "sexual_violence":
+        safety_intent = "urgent_violence"
+    turn.notes["safety_intent"] = safety_intent
+    safety = _safety_text(turn, situation, safety_intent)
+    key_line = _key_line(turn, situation)
+    if key_line:
+        safety = safety.rstrip() + "\n" + key_line
+    return OutboundMessage(text=safety, intent=intent)
+
+
+def _safety_text(turn: Turn, situation: str | None, safety_intent: str) -> str:
+    if choices.partner_violence(turn):
+        topic = turn.topic("partner_violence")
+        if topic is not None:
+            return topic.sms
+    if situation:
+        return turn.text(f"safety_{situation}")
+    return turn.content.safety(turn.jurisdiction, safety_intent, turn.language)
+
+
+def _key_line(turn: Turn, situation: str | None) -> str | None:
+    """One line of the topical answer the urgent message also asks about (bail, ARVs ...)."""
+    if turn.parse is None:
+        return None
+    for intent, score in turn.parse.ranking:
+        if score < KEY_LINE_FLOOR:
+            break
+        if intent in URGENT_INTENTS or intent == OUT_OF_SCOPE or SITUATION_COVERS.get(situation or "") == intent:
+            continue
+        try:
+            return turn.text(f"key_{intent}")
+        except KeyError:
+            continue
+    return None
 
 
 def answer_intent(turn: Turn, intent: str) -> Replies:
@@ -219,6 +409,7 @@ def topic_reply(turn: Turn, topic: Topic) -> Replies:
     the answer had to fall back to English (a separate message, so an SMS answer stays
     within its two segments)."""
     text = topic.sms if turn.inbound.channel is Channel.SMS else topic.full
+    remember_topic(turn, topic.intent)
     options = []
     for follow_up in topic.follow_ups:
         other = turn.topic(follow_up)

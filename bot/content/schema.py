@@ -23,7 +23,11 @@ from bot.content.problems import ProblemList
 from bot.content.yamlsource import YamlDoc, load_yaml
 
 COMMON = "common"
-KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics")
+KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics",
+         "choices", "areas")
+#: Sections of a kind: choices file (content/common/choices.yml): section -> language ->
+#: name -> words people type (option synonyms, situation triggers, short replies).
+CHOICE_SECTIONS = ("options", "situations", "phrases")
 COMMAND_NAMES = ("menu", "help", "lang", "stop", "start", "delete", "yes", "no", "status", "share")
 #: Menu labels must fit a Telegram button and one SMS line.
 MAX_TITLE_CHARS = 24
@@ -115,6 +119,8 @@ class Namespace:
     topics: dict[str, TopicDef] = field(default_factory=dict)
     system: dict[str, SystemDef] = field(default_factory=dict)
     jurisdiction: JurisdictionDef | None = None
+    #: area id (an escalation region) -> names and abbreviations people type ("KZN", "Durban")
+    areas: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -141,6 +147,8 @@ class ContentSet:
     #: language -> command name -> words, exactly as written in commands.yml
     commands: dict[str, dict[str, tuple[str, ...]]]
     docs: list[YamlDoc]
+    #: section -> language -> name -> words (kind: choices; see CHOICE_SECTIONS)
+    choices: dict[str, dict[str, dict[str, tuple[str, ...]]]] = field(default_factory=dict)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -192,17 +200,18 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
     if kind not in KINDS:
         problems.error(doc.path, doc.line("kind"), f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
         return
-    common_only = kind in ("intents", "commands")
+    common_only = kind in ("intents", "commands", "choices")
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")
         return
-    if kind in ("jurisdiction", "contacts", "sources", "topics") and namespace.name == COMMON:
+    if kind in ("jurisdiction", "contacts", "sources", "topics", "areas") and namespace.name == COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in a jurisdiction folder")
         return
     parser = {
         "intents": _parse_intents, "commands": _parse_commands, "system": _parse_system,
         "jurisdiction": _parse_jurisdiction, "contacts": _parse_contacts,
         "sources": _parse_sources, "topics": _parse_topics,
+        "choices": _parse_choices, "areas": _parse_areas,
     }[kind]
     parser(doc, namespace, content, problems)
 
@@ -262,6 +271,32 @@ def _parse_commands(doc: YamlDoc, namespace: Namespace, content: ContentSet | No
             table[language][command] = _str_list(doc, problems, items, "words", language, command)
     if content is not None:
         content.commands = table
+
+
+def _parse_choices(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
+    table: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
+    for section in CHOICE_SECTIONS:
+        languages = doc.data.get(section) or {}
+        if not isinstance(languages, dict):
+            problems.error(doc.path, doc.line(section), f"'{section}:' must map a language to names and words")
+            continue
+        table[section] = {}
+        for language, names in languages.items():
+            if not isinstance(names, dict):
+                problems.error(doc.path, doc.line(section, language), f"{section}.{language} must be a mapping")
+                continue
+            table[section][str(language)] = {
+                str(name): _str_list(doc, problems, words, section, language, name)
+                for name, words in names.items()}
+    for key in sorted(set(doc.data) - set(CHOICE_SECTIONS) - {"kind"}):
+        problems.error(doc.path, doc.line(key), f"unknown section {key!r}; use {', '.join(CHOICE_SECTIONS)}")
+    if content is not None:
+        content.choices = table
+
+
+def _parse_areas(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
+    for area, words in _mapping(doc, problems, "areas").items():
+        namespace.areas[str(area)] = _str_list(doc, problems, words, "areas", area)
 
 
 def _parse_system(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
