@@ -350,7 +350,11 @@ def safety_message(turn: Turn, intent: str) -> OutboundMessage:
     turn.notes["safety_intent"] = safety_intent
     safety = _safety_text(turn, situation, safety_intent)
     key_line = _key_line(turn, situation)
-    if key_line:
+    if key_line and (turn.inbound.channel is not Channel.SMS
+                     or fits_sms(safety.rstrip() + "\n" + key_line, [])):
+        # On SMS the safety text and the key line share one message of ≤ 2 segments
+        # (content/za/safety.yml keeps both short); a line that would not fit is left out
+        # rather than pushing the urgent turn past 4 segments.
         safety = safety.rstrip() + "\n" + key_line
     return OutboundMessage(text=safety, intent=intent)
 
