@@ -269,9 +269,10 @@ class Conversation:
             if 0 <= index < len(turn.person.menu):
                 return turn.person.menu[index]
             return None
-        if turn.person.menu and self._short_reply(turn):
+        if turn.person.menu and self._short_reply(turn) and choices.situation(turn) is None:
             # A word for an option ("kzn", "the paralegal", "afrikaans"). Only short
-            # replies: a question that happens to contain a menu title goes to the NLU.
+            # replies, and never one that describes danger ("raped", "sick", "my phone"):
+            # those go to the NLU and its safety texts.
             return choices.match_option(turn, turn.person.menu)
         return None
 

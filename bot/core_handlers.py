@@ -348,6 +348,9 @@ def safety_message(turn: Turn, intent: str) -> OutboundMessage:
     if situation == "sexual_violence":
         safety_intent = "urgent_violence"
     turn.notes["safety_intent"] = safety_intent
+    if choices.partner_violence(turn) and turn.topic("partner_violence") is not None:
+        # A partner or client, not police: the GBV answer, and the case says so.
+        intent = turn.notes["category"] = "partner_violence"
     safety = _safety_text(turn, situation, safety_intent)
     key_line = _key_line(turn, situation)
     if key_line and (turn.inbound.channel is not Channel.SMS

@@ -69,7 +69,7 @@ class Flow:
     # --- entry points --------------------------------------------------------------------
     def urgent_hook(self, turn: Turn, safety_intent: str) -> Replies:
         """After the core's safety text: offer to tell someone (or count it anonymously)."""
-        parsed = turn.parse.intent if turn.parse is not None else None
+        parsed = turn.notes.get("category") or (turn.parse.intent if turn.parse is not None else None)
         category = parsed if parsed and parsed != "out_of_scope" else safety_intent
         return self.offer(turn, category, "urgent", "esc_offer")
 
