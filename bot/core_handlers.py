@@ -363,7 +363,7 @@ def safety_message(turn: Turn, intent: str) -> OutboundMessage:
 
 
 def _safety_text(turn: Turn, situation: str | None, safety_intent: str) -> str:
-    if choices.partner_violence(turn):
+    if choices.partner_violence(turn) and situation != "sexual_violence":
         topic = turn.topic("partner_violence")
         if topic is not None:
             return topic.sms

@@ -272,15 +272,22 @@ class Flow:
 
     def missed(self, turn: Turn, data: dict[str, str],
                ask: Callable[[Turn, dict[str, str]], Replies]) -> Replies | None:
-        """The reply did not answer the question. A command leaves (MENU says that nothing
-        was shared; STOP, DELETE, STATUS ... run as usual); an urgent message gets the
-        safety text and the same question again; anything else is asked again once, then
-        the person hears that nothing is sent yet, with the main menu as a way out."""
+        """The reply did not answer the question. MENU and HELP leave, saying that nothing
+        was shared; STOP and DELETE run and end the questions; other commands (PRIVACY,
+        STATUS, LANG zu ...) are answered and the question follows again. An urgent
+        message gets the safety text and the same question again; anything else is asked
+        again once, then the person hears that nothing is sent yet, with the main menu as
+        a way out."""
         command = core.match_command(turn)
         if command is not None:
-            if command[0] in ("menu", "help"):
+            name, argument = command
+            if name in ("menu", "help"):
                 return self.left(turn)
-            return None
+            if name in ("stop", "delete"):
+                return None  # they mean it: the command runs and the questions end
+            # PRIVACY, STATUS, LANG zu, SHARE ...: answer it, then the same question again.
+            handled = turn.services.registry.commands[name].handler(turn, argument) or []
+            return [r for r in handled if not r.options] + ask(turn, data)
         if turn.clean_text and any(ch.isalnum() for ch in turn.clean_text):
             parse = turn.services.nlu.parse(turn.clean_text, language_hint=turn.person.language)
             if parse.urgent or choices.situation(turn) == "sexual_violence":

@@ -15,6 +15,8 @@ def escalate_on_sms(world, person, *, kind: str = "paralegal", region: str = "ga
     replies = person.says("police are beating me now help")
     assert any("esc:kind:paralegal" in [o.key for o in r.options] for r in replies), person.text
     person.says(person.option_number(f"esc:kind:{kind}"))
+    if "is on duty now" in person.text:  # nobody of that kind on duty: keep the case waiting
+        person.says(person.option_number("esc:wait"))
     assert "Which area" in person.text
     person.says(person.option_number(f"esc:region:{region}"))
     assert "call you back" in person.text

@@ -143,7 +143,8 @@ REPLIES = st.one_of(
     st.sampled_from(["1", "2", "3", "4", "5", "9", "10", "12", "0", "yes", "no", "yebo", "cha", "ja", "nee",
                      "paralegal", "liaison", "anonymous", "wait", "kzn", "durban", "cape town", "banana",
                      "😢", "?", "ok", "MENU", "HELP", "they are beating me now", "skip", "rather not say",
-                     "im in jozi", "yes please hurry", "no thanks", "asdf qwer", "the police took my phone"]),
+                     "im in jozi", "yes please hurry", "no thanks", "asdf qwer", "the police took my phone",
+                     "PRIVACY", "STATUS", "LANG zu", "SHARE", "START", "LANG"]),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=30),
 )
 ENDINGS = ("esc_declined", "esc_left", "esc_anonymous_recorded", "esc_summary_prompt")
