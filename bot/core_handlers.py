@@ -221,7 +221,12 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
     turn.notes["confidence"] = parse.confidence
     sexual_violence = (choices.situation(turn) == "sexual_violence"
                        and choices.mentions(turn, "phrases", "police"))
+    context = _context_topic(turn)
     if parse.urgent or sexual_violence:
+        if context and choices.refers_back(turn) and choices.situation(turn) is None:
+            # "and if they refuse" right after the bail answer: the classifier hears
+            # danger, the person asks a follow-up. Answer in context, and still offer help.
+            return urgent_follow_up(turn, context)
         if not sexual_violence and _unsure(turn, parse) and choices.situation(turn) is None:
             return with_short_welcome(turn, urgent_unclear(turn, parse), first_contact)
         return with_short_welcome(turn, urgent(turn, parse.intent), first_contact)
@@ -231,14 +236,30 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
         return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
     if first_contact and parse.intent in {"greet", "menu"}:
         return with_welcome(turn, main_menu(turn), first_contact)
-    context = _context_topic(turn)
-    if context and choices.refers_back(turn) and (parse.intent == OUT_OF_SCOPE or _unsure(turn, parse)):
+    placed = parse.intent in turn.content.topic_intents(turn.jurisdiction) and not _unsure(turn, parse)
+    if context and choices.refers_back(turn) and not placed:
         turn.notes["intent"] = context
         turn.notes["context"] = True
         return with_welcome(turn, answer_intent(turn, context), first_contact)
     if _unsure(turn, parse) and len(_clarify_candidates(turn, parse)) >= 2:
         return with_welcome(turn, clarify(turn, parse), first_contact)
     return with_welcome(turn, answer_intent(turn, parse.intent), first_contact)
+
+
+def urgent_follow_up(turn: Turn, context: str) -> Replies:
+    """An urgent-sounding follow-up: the last topic's answer, then the offer of help."""
+    topic = turn.topic(context)
+    turn.notes["intent"] = context
+    turn.notes["context"] = True
+    if topic is None:
+        return urgent(turn, turn.parse.intent if turn.parse else context)
+    turn.notes["urgent"] = True
+    answer = OutboundMessage(text=topic.sms if turn.inbound.channel is Channel.SMS else topic.full,
+                             intent=context)
+    offers: Replies = []
+    for hook in turn.services.registry.urgent_hooks:
+        offers.extend(hook(turn, URGENT_FOR_INTENT.get(context, "urgent_arrested_now")))
+    return [answer] + (offers or [turn.offer(turn.text("menu_intro"), [menu_option(turn)])])
 
 
 def _unsure(turn: Turn, parse: Parse) -> bool:
@@ -257,7 +278,12 @@ def _unsure(turn: Turn, parse: Parse) -> bool:
 def _clarify_candidates(turn: Turn, parse: Parse) -> list[str]:
     """The 2-3 likeliest intents Haki can answer with a topic."""
     found = []
+    context = _context_topic(turn)
+    if context and choices.refers_back(turn) and turn.topic(context) is not None:
+        found.append(context)  # "what about my friend" most likely means the last topic
     for intent, score in parse.ranking:
+        if intent in found:
+            continue
         if score < CLARIFY_FLOOR or intent in URGENT_INTENTS or intent == OUT_OF_SCOPE:
             continue
         if turn.topic(intent) is not None:

@@ -203,3 +203,50 @@ def test_urgent_safety_text_with_a_key_line_fits_two_segments(services, language
                ("urgent_arrested_now", "urgent_violence", "urgent_medical_custody")]
     for text in safety:
         assert count_segments(text).segments <= 2, (language, text[:40])
+
+
+# --- the same in isiZulu and Afrikaans ----------------------------------------------------------------
+@pytest.mark.parametrize(("language", "question", "intent", "follow_up"), [
+    ("en", "how does bail work", "rights_bail", "and if they refuse"),
+    ("zu", "anginayo imali yommeli", "rights_lawyer", "ngingaba sezinkingeni ngalokho"),
+    ("zu", "anginayo imali yommeli", "rights_lawyer", "kuthiwani ngomngani wami"),
+    ("af", "hoe werk borgtog", "rights_bail", "kan ek in die moeilikheid kom daarvoor"),
+])
+def test_follow_ups_keep_the_topic_in_every_language(person_on, language, question, intent, follow_up) -> None:
+    person = person_on(Channel.SMS)
+    person.says(f"LANG {language}")
+    assert person.says(question)[-1].intent == intent
+    replies = person.says(follow_up)
+    # answered in context (an urgent-sounding one also gets the offer of help), or asked
+    # "did you mean" with the last topic among the first two
+    keys = [o.key for o in replies[-1].options][:2]
+    assert replies[0].intent == intent or f"intent:{intent}" in keys
+    assert segments(replies) <= 4
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("zu", "ngingaba sezinkingeni ngalokho"), ("af", "kan ek in die moeilikheid kom daarvoor"),
+])
+def test_did_you_mean_in_isizulu_and_afrikaans(person_on, services, language, message) -> None:
+    person = person_on(Channel.SMS)
+    person.says(f"LANG {language}")
+    replies = person.says(message)
+    assert replies[-1].text == services.content.text("clarify_prompt", language)
+    assert replies[-1].text != services.content.text("clarify_prompt", "en")
+    assert segments(replies) <= 2
+
+
+@pytest.mark.parametrize(("language", "message", "key_line"), [
+    ("en", "im in the cells now they searched me naked", None),
+    ("zu", "ngisemaseleni manje iphoyisa lifuna imali ukuthi ngikhululwe ngebheyili", "key_rights_bail"),
+    ("af", "ek is nou in die selle en die polisie wil geld he vir borg", "key_rights_bail"),
+])
+def test_urgent_and_topical_in_every_language_keeps_within_four_segments(person_on, services, language,
+                                                                        message, key_line) -> None:
+    person = person_on(Channel.SMS)
+    person.says(f"LANG {language}")
+    replies = person.says(message)
+    assert "resist" not in texts(replies).lower()
+    assert segments(replies) <= 4
+    if key_line and replies[0].intent != "urgent_violence":
+        assert services.content.text(key_line, language) in replies[0].text or "112" in replies[0].text
