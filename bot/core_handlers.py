@@ -510,8 +510,21 @@ def cmd_delete(turn: Turn, argument: str) -> Replies:
 def step_confirm_delete(turn: Turn, option_key: str | None) -> Replies | None:
     answer = yes_or_no(turn, option_key)
     turn.notes["intent"] = "delete_data"
+    if option_key == "cmd:menu":
+        turn.clear_step()
+        return main_menu(turn, prefix=turn.text("delete_cancelled"))
     if answer is None:
-        return None
+        if option_key is not None or match_command(turn) is not None or not turn.clean_text:
+            return None  # another menu's option or a command: not an answer to this
+        if turn.services.nlu.parse(turn.clean_text, language_hint=turn.person.language).urgent:
+            return None  # danger comes first: the message is answered as an urgent one
+        misses = int((turn.person.pending_data or {}).get("misses", "0")) + 1
+        turn.set_step("confirm_delete", misses=str(misses))
+        if misses == 1:
+            return [turn.offer(turn.text("reask") + " " + turn.text("delete_confirm"),
+                               yes_no_options(turn), intent="delete_data", ignore_opt_out=True)]
+        return [turn.offer(turn.text("delete_still_pending"), yes_no_options(turn) + [menu_option(turn)],
+                           intent="delete_data", ignore_opt_out=True)]
     if not answer:
         turn.clear_step()
         if turn.person.opted_out:

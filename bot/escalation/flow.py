@@ -357,8 +357,15 @@ class Flow:
             return None
         notifications = cases.add_summary(turn.session, turn.services, case, turn.clean_text, utcnow())
         self.escalation.enqueue_after_commit(turn, notifications)
-        return [turn.offer(turn.text("esc_summary_added", reference=reference),
-                           [core.menu_option(turn)], intent="escalation")]
+        added = turn.offer(turn.text("esc_summary_added", reference=reference),
+                           [core.menu_option(turn)], intent="escalation")
+        parse = turn.services.nlu.parse(turn.clean_text, language_hint=turn.person.language)
+        if parse.urgent or choices.situation(turn) == "sexual_violence":
+            # "they are beating me now" as the line: it goes to the responder, and the
+            # person gets the safety text for it too.
+            turn.parse = parse
+            return [core.safety_message(turn, parse.intent), added]
+        return [added]
 
     # --- endings -------------------------------------------------------------------------
     def declined(self, turn: Turn) -> Replies:

@@ -250,3 +250,25 @@ def test_urgent_and_topical_in_every_language_keeps_within_four_segments(person_
     assert segments(replies) <= 4
     if key_line and replies[0].intent != "urgent_violence":
         assert services.content.text(key_line, language) in replies[0].text or "112" in replies[0].text
+
+
+# --- DELETE confirmation in words -----------------------------------------------------------------
+@pytest.mark.parametrize(("language", "yes"), [("en", "yes delete it"), ("zu", "yebo"), ("af", "ja asseblief")])
+def test_delete_is_confirmed_in_words(person_on, services, language, yes) -> None:
+    person = person_on(Channel.SMS)
+    person.says(f"LANG {language}")
+    person.says("DELETE")
+    person.says(yes)
+    assert person_row(services, Channel.SMS, person.address) is None
+
+
+def test_delete_asks_again_once_then_says_nothing_is_deleted_yet(person_on, services) -> None:
+    person = person_on(Channel.SMS)
+    person.says("hi")
+    person.says("DELETE")
+    assert person.says("banana")[-1].text.startswith(services.content.text("reask", "en"))
+    assert person.says("banana")[-1].text == services.content.text("delete_still_pending", "en")
+    assert person_row(services, Channel.SMS, person.address).pending_step == "confirm_delete"
+    person.says("no thanks")
+    row = person_row(services, Channel.SMS, person.address)
+    assert row is not None and row.pending_step is None

@@ -178,3 +178,13 @@ def test_whatever_the_replies_the_person_always_knows_where_they_stand(
             told = "\n".join(r.text for r in answer)
             assert any(ending in told for ending in endings) or step == "esc_summary", (
                 f"{reply!r} at {before} ended the flow without saying so: {told!r}")
+
+
+def test_an_urgent_line_as_the_summary_reaches_the_case_and_gets_the_safety_text(sqlite_world) -> None:
+    sqlite_world.responder()
+    person = sqlite_world.person(Channel.SMS)
+    for reply in ["they are arresting me right now", "paralegal", "gauteng", "no", "yes"]:
+        person.says(reply)
+    replies = person.says("they are beating me now in the van")
+    assert "10111" in replies[0].text or "112" in replies[0].text
+    assert "Added to case" in replies[-1].text
