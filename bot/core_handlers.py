@@ -372,7 +372,8 @@ def safety_message(turn: Turn, intent: str) -> OutboundMessage:
     else:
         safety_intent = URGENT_FOR_INTENT.get(intent, "urgent_arrested_now")
     if situation == "sexual_violence":
-        safety_intent = "urgent_violence"
+        # Whatever the classifier guessed ("arrested now"), the case is about violence.
+        safety_intent = turn.notes["category"] = "urgent_violence"
     turn.notes["safety_intent"] = safety_intent
     if choices.partner_violence(turn) and turn.topic("partner_violence") is not None:
         # A partner or client, not police: the GBV answer, and the case says so.
