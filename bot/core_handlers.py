@@ -7,7 +7,7 @@ Features add theirs through the same :class:`~bot.actions.Registry`; see
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import choices
@@ -19,10 +19,8 @@ from bot.turn import Turn
 from nlu import OUT_OF_SCOPE, URGENT_INTENTS
 
 if TYPE_CHECKING:
-    from nlu import Parse
-
-if TYPE_CHECKING:
     from bot.content import Topic
+    from nlu import Parse
 
 #: Intents answered with a system text rather than a topic.
 SOCIAL_TEXTS = {"greet": "greet", "thanks": "thanks", "goodbye": "goodbye"}
@@ -223,7 +221,7 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
                        and choices.mentions(turn, "phrases", "police"))
     context = _context_topic(turn)
     if parse.urgent or sexual_violence:
-        if context and choices.refers_back(turn) and choices.situation(turn) is None:
+        if context and choices.refers_back(turn) and not _sounds_like_danger(turn):
             # "and if they refuse" right after the bail answer: the classifier hears
             # danger, the person asks a follow-up. Answer in context, and still offer help.
             return urgent_follow_up(turn, context)
@@ -244,6 +242,12 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
     if _unsure(turn, parse) and len(_clarify_candidates(turn, parse)) >= 2:
         return with_welcome(turn, clarify(turn, parse), first_contact)
     return with_welcome(turn, answer_intent(turn, parse.intent), first_contact)
+
+
+def _sounds_like_danger(turn: Turn) -> bool:
+    """Words of danger now ("they are beating me now"): never read as a follow-up."""
+    return (choices.situation(turn) is not None
+            or any(choices.mentions(turn, "phrases", name) for name in ("danger", "hurt", "police")))
 
 
 def urgent_follow_up(turn: Turn, context: str) -> Replies:
@@ -328,8 +332,6 @@ def _context_topic(turn: Turn) -> str | None:
     if turn.person.pending_step or not data.get("context"):
         return None
     try:
-        from datetime import datetime
-
         at = datetime.fromisoformat(str(data.get("at")))
     except ValueError:
         return None

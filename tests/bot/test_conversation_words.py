@@ -272,3 +272,13 @@ def test_delete_asks_again_once_then_says_nothing_is_deleted_yet(person_on, serv
     person.says("no thanks")
     row = person_row(services, Channel.SMS, person.address)
     assert row is not None and row.pending_step is None
+
+
+@pytest.mark.parametrize("danger", ["they are beating me now", "they are arresting me right now"])
+def test_danger_right_after_an_answer_is_urgent_not_a_follow_up(person_on, services, danger) -> None:
+    person = person_on(Channel.SMS)
+    person.says("hi")
+    person.says("how does bail work")
+    replies = person.says(danger)
+    assert replies[0].intent != "rights_bail"
+    assert "10111" in replies[0].text or "112" in replies[0].text
