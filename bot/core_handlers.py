@@ -519,8 +519,10 @@ def step_confirm_delete(turn: Turn, option_key: str | None) -> Replies | None:
     if answer is None:
         if option_key is not None or match_command(turn) is not None or not turn.clean_text:
             return None  # another menu's option or a command: not an answer to this
-        if turn.services.nlu.parse(turn.clean_text, language_hint=turn.person.language).urgent:
-            return None  # danger comes first: the message is answered as an urgent one
+        parse = turn.services.nlu.parse(turn.clean_text, language_hint=turn.person.language)
+        if parse.urgent or (parse.intent in turn.content.topic_intents(turn.jurisdiction)
+                            and not _unsure(turn, parse)):
+            return None  # danger, or a clear new question: they changed their mind
         misses = int((turn.person.pending_data or {}).get("misses", "0")) + 1
         turn.set_step("confirm_delete", misses=str(misses))
         if misses == 1:

@@ -96,6 +96,8 @@ ONE_PER_INTENT = {
     "out_of_scope": "what is the weather in durban",
     "stop": "stop sending me messages",
     "delete_data": "erase everything you have about me",
+    "partner_violence": "my boyfriend hits me",
+    "held_over_48_hours": "they kept my brother 3 days no court",
 }
 
 
