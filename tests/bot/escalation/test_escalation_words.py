@@ -188,3 +188,15 @@ def test_an_urgent_line_as_the_summary_reaches_the_case_and_gets_the_safety_text
     replies = person.says("they are beating me now in the van")
     assert "10111" in replies[0].text or "112" in replies[0].text
     assert "Added to case" in replies[-1].text
+
+
+def test_talk_to_a_person_with_both_kinds_on_duty_fits_two_segments_in_every_language(sqlite_world) -> None:
+    sqlite_world.responder(kind="paralegal")
+    sqlite_world.responder(kind="liaison")
+    for language in ("en", "zu", "af"):
+        person = sqlite_world.person(Channel.SMS)
+        person.says(f"LANG {language}")
+        replies = person.presses("intent:talk_to_person")
+        assert sum(count_segments(render_sms(r)).segments for r in replies) <= 2, language
+        shown = render_sms(replies[-1])
+        assert all(f"{n} " in shown for n in range(1, len(replies[-1].options) + 1)), language
