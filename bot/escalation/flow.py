@@ -130,13 +130,13 @@ class Flow:
             return self.left(turn)
         if key in ("esc:kind:paralegal", "esc:kind:liaison"):
             return self.choose_kind(turn, data, key.rsplit(":", 1)[1])
-        if key == "esc:wait":
-            data["kind"], data["waiting"] = PARALEGAL, "yes"
+        answer = core.yes_or_no(turn, key)
+        if key == "esc:wait" or (answer is True and "esc:wait" in (turn.person.menu or [])):
+            data["kind"], data["waiting"] = PARALEGAL, "yes"  # nobody on duty: keep it for one
             return self.ask_region(turn, data)
         if key == "esc:anon":
             data["kind"] = ANONYMOUS
             return self.ask_region(turn, data)
-        answer = core.yes_or_no(turn, key)
         if key == "esc:no" or answer is False:
             return self.declined(turn)
         if answer is True and "esc:kind:paralegal" in (turn.person.menu or []):

@@ -200,3 +200,13 @@ def test_talk_to_a_person_with_both_kinds_on_duty_fits_two_segments_in_every_lan
         assert sum(count_segments(render_sms(r)).segments for r in replies) <= 2, language
         shown = render_sms(replies[-1])
         assert all(f"{n} " in shown for n in range(1, len(replies[-1].options) + 1)), language
+
+
+def test_yes_to_talk_to_a_person_with_nobody_on_duty_keeps_the_case_waiting(sqlite_world) -> None:
+    person = sqlite_world.person(Channel.SMS)
+    person.says("hi")
+    person.presses("intent:talk_to_person")
+    for reply in ["yes please", "joburg", "no", "yes"]:
+        person.says(reply)
+    assert "No paralegal is on duty now" in person.reply_text
+    assert sqlite_world.case().status == "unassigned"
