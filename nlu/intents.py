@@ -41,7 +41,6 @@ INTENTS: tuple[str, ...] = (
     "out_of_scope",
     # added by the dialogue (issue 12); not yet in shared/spec/intents.md
     "partner_violence",
-    "held_over_48_hours",
 )
 
 URGENT_INTENTS: frozenset[str] = frozenset(

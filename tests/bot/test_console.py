@@ -97,7 +97,6 @@ ONE_PER_INTENT = {
     "stop": "stop sending me messages",
     "delete_data": "erase everything you have about me",
     "partner_violence": "my boyfriend hits me",
-    "held_over_48_hours": "they kept my brother 3 days no court",
 }
 
 
