@@ -229,8 +229,10 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
             return with_short_welcome(turn, urgent_unclear(turn, parse), first_contact)
         return with_short_welcome(turn, urgent(turn, parse.intent), first_contact)
     if choices.partner_violence(turn):
+        turn.notes["intent"] = "partner_violence"
         return with_welcome(turn, answer_intent(turn, "partner_violence"), first_contact)
     if parse.intent == "rights_48_hours" and choices.situation(turn) == "held_48h":
+        turn.notes["intent"] = "held_over_48_hours"
         return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
     if first_contact and parse.intent in {"greet", "menu"}:
         return with_welcome(turn, main_menu(turn), first_contact)
