@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import choices
 from bot.actions import Registry, Replies
 from bot.identity import keyed_hash, log_tag, pseudonym
 from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
@@ -39,6 +40,8 @@ MAX_TEXT_FOR_NLU = 2000
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 #: Only when even the content library fails: plain, GSM-7, and still points to help.
 LAST_RESORT_REPLY = "Sorry, Haki could not answer just now. Please try again later. Danger now? Call 10111."
+#: A typed reply this short may name a menu option; longer ones are read as messages.
+SHORT_REPLY_WORDS = 4
 _NUMBER_REPLY = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -242,8 +245,13 @@ class Conversation:
             handled = self.registry.commands[name].handler(turn, argument)
             if handled is not None:  # None: "not for me", e.g. DONE from someone not a responder
                 return core.with_welcome(turn, handled, first_contact)
-        if not turn.clean_text or not any(ch.isalnum() for ch in turn.clean_text):
+        if not turn.clean_text:
             return core.with_welcome(turn, core.empty_reply(turn), first_contact)
+        if not any(ch.isalnum() for ch in turn.clean_text):
+            # "😢😢", "?": not empty, just no words. A short answer and the menu.
+            if first_contact:
+                return core.with_welcome(turn, core.main_menu(turn), first_contact)
+            return core.acknowledge(turn)
         for hook in self.registry.text_hooks:
             hooked = hook(turn)
             if hooked is not None:
@@ -260,4 +268,14 @@ class Conversation:
             index = int(match.group(1)) - 1
             if 0 <= index < len(turn.person.menu):
                 return turn.person.menu[index]
+            return None
+        if turn.person.menu and self._short_reply(turn) and choices.situation(turn) is None:
+            # A word for an option ("kzn", "the paralegal", "afrikaans"). Only short
+            # replies, and never one that describes danger ("raped", "sick", "my phone"):
+            # those go to the NLU and its safety texts.
+            return choices.match_option(turn, turn.person.menu)
         return None
+
+    @staticmethod
+    def _short_reply(turn: Turn) -> bool:
+        return 0 < len(choices.words_of(turn.clean_text)) <= SHORT_REPLY_WORDS

@@ -26,16 +26,35 @@ def numbered_lines(message: OutboundMessage) -> list[str]:
 def render_sms(message: OutboundMessage) -> str:
     """The exact SMS body: GSM-7 where possible, ≤ 2 segments when options are optional."""
     text = to_gsm7(message.text.strip())
-    lines = [to_gsm7(line) for line in numbered_lines(message)]
-    # A message that *is* a menu (short intro + options) shows every option; an answer
-    # with follow-ups shows only the ones that fit the budget.
-    while lines:
-        candidate = text + "\n" + "\n".join(lines)
-        if count_segments(candidate).segments <= SMS_SEGMENT_BUDGET or _is_menu(text, lines):
-            text = candidate
-            break
-        lines.pop()
+    labels = [option.label for option in message.options]
+    shown = visible_option_count(message.text, labels)
+    lines = [to_gsm7(line) for line in numbered_lines(message)][:shown]
+    if lines:
+        text = text + "\n" + "\n".join(lines)
     return text[:MAX_SMS_CHARS]
+
+
+def visible_option_count(text: str, labels: list[str]) -> int:
+    """How many options an SMS shows. A message that *is* a menu (short intro + options)
+    shows every option; an answer with follow-ups shows only those that fit the budget.
+    The core stores only the shown options (bot/turn.py), so a number that was not shown
+    never picks anything."""
+    body = to_gsm7(text.strip())
+    lines = [to_gsm7(f"{number} {label}") for number, label in enumerate(labels, 1)]
+    if not lines or _is_menu(body, lines):
+        return len(lines)
+    while lines:
+        if count_segments(body + "\n" + "\n".join(lines)).segments <= SMS_SEGMENT_BUDGET:
+            return len(lines)
+        lines.pop()
+    return 0
+
+
+def fits_sms(text: str, labels: list[str]) -> bool:
+    """Whether text and every option fit the SMS budget of an answer (2 segments)."""
+    lines = [f"{number} {label}" for number, label in enumerate(labels, 1)]
+    body = to_gsm7("\n".join([text.strip(), *lines]))
+    return count_segments(body).segments <= SMS_SEGMENT_BUDGET
 
 
 def _is_menu(text: str, lines: list[str]) -> bool:

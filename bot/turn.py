@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from bot.messages import InboundMessage, OutboundMessage, ReplyOption
+from bot.messages import Channel, InboundMessage, OutboundMessage, ReplyOption
+from bot.render import visible_option_count
 from bot.storage.models import Person
 
 if TYPE_CHECKING:
@@ -62,7 +63,12 @@ class Turn:
     # --- menus and steps -------------------------------------------------------------
     def offer(self, text: str, options: list[ReplyOption], intent: str | None = None,
               ignore_opt_out: bool = False) -> OutboundMessage:
-        """A message with options; remembers their keys so a typed number picks one."""
+        """A message with options; remembers their keys so a typed number picks one.
+
+        On SMS only the options the message can show are kept (bot/render.py), so a
+        number that was not on the person's screen never picks a hidden option."""
+        if self.inbound.channel is Channel.SMS:
+            options = options[:visible_option_count(text, [option.label for option in options])]
         self.person.menu = [option.key for option in options]
         return OutboundMessage(text=text, options=tuple(options), intent=intent,
                                ignore_opt_out=ignore_opt_out)

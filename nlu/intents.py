@@ -39,6 +39,8 @@ INTENTS: tuple[str, ...] = (
     "stop",
     "delete_data",
     "out_of_scope",
+    # added by the dialogue (issue 12); not yet in shared/spec/intents.md
+    "partner_violence",
 )
 
 URGENT_INTENTS: frozenset[str] = frozenset(

@@ -282,6 +282,16 @@ class ContentLibrary:
                     system_key(owner.name, key), definition.text, language)[1]
         return False
 
+    # --- words people type instead of numbers ------------------------------------------
+    def choices(self, section: str) -> dict[str, dict[str, tuple[str, ...]]]:
+        """language -> name -> words of one section of content/common/choices.yml."""
+        return self._content.choices.get(section, {})
+
+    def areas(self, jurisdiction: str) -> dict[str, tuple[str, ...]]:
+        """area id -> names people type for it (content/<jurisdiction>/areas.yml)."""
+        ns = self._content.jurisdictions.get(jurisdiction)
+        return dict(ns.areas) if ns else {}
+
     # --- command words -----------------------------------------------------------------
     def command_words(self, language: str) -> dict[str, str]:
         """Normalised uppercase word -> command name. English words always work; the

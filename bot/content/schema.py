@@ -25,13 +25,17 @@ from nlu.language_table import LanguageTableError, parse_table
 
 COMMON = "common"
 KINDS = ("intents", "commands", "system", "jurisdiction", "contacts", "sources", "topics", "facts", "reviews",
-         "languages", "taxonomy", "outcomes")
+         "languages", "taxonomy", "outcomes",
+         "choices", "areas")
 #: Who may sign a review, and what they can check (docs/editing-content.md).
 REVIEW_ROLES = ("lawyer", "paralegal", "native speaker")
 REVIEW_CHECKS = ("law", "translation", "back-translation")
 #: confirmed: [P]/[S] in the fact sheet; unconfirmed: ⚠ there (never stated as fact);
 #: to-confirm: stated, but not in the fact sheet yet (a lawyer must confirm before launch).
 FACT_STATUSES = ("confirmed", "unconfirmed", "to-confirm")
+#: Sections of a kind: choices file (content/common/choices.yml): section -> language ->
+#: name -> words people type (option synonyms, situation triggers, short replies).
+CHOICE_SECTIONS = ("options", "situations", "phrases")
 COMMAND_NAMES = ("menu", "help", "lang", "stop", "start", "delete", "yes", "no", "status", "share")
 #: Menu labels must fit a Telegram button and one SMS line.
 MAX_TITLE_CHARS = 24
@@ -160,6 +164,8 @@ class Namespace:
     #: text key -> language -> record (content/<namespace>/reviews.yml)
     reviews: dict[str, dict[str, ReviewRecord]] = field(default_factory=dict)
     review_file: Path | None = None
+    #: area id (an escalation region) -> names and abbreviations people type ("KZN", "Durban")
+    areas: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +192,8 @@ class ContentSet:
     #: language -> command name -> words, exactly as written in commands.yml
     commands: dict[str, dict[str, tuple[str, ...]]]
     docs: list[YamlDoc]
+    #: section -> language -> name -> words (kind: choices; see CHOICE_SECTIONS)
+    choices: dict[str, dict[str, dict[str, tuple[str, ...]]]] = field(default_factory=dict)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -247,7 +255,7 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
         return
     if kind == "taxonomy":
         return  # oversight categories, read by bot/figures/taxonomy.py
-    common_only = kind in ("intents", "commands", "languages")
+    common_only = kind in ("intents", "commands", "languages", "choices")
     if common_only and namespace.name != COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in content/{COMMON}/")
         return
@@ -256,7 +264,7 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
         # for the console, not texts for people, so the library itself keeps nothing.
         _check_outcomes(doc, problems)
         return
-    if kind in ("jurisdiction", "contacts", "sources", "topics", "facts") and namespace.name == COMMON:
+    if kind in ("jurisdiction", "contacts", "sources", "topics", "facts", "areas") and namespace.name == COMMON:
         problems.error(doc.path, doc.line("kind"), f"kind: {kind} belongs in a jurisdiction folder")
         return
     parser = {
@@ -264,6 +272,7 @@ def parse_doc(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, pr
         "jurisdiction": _parse_jurisdiction, "contacts": _parse_contacts,
         "sources": _parse_sources, "topics": _parse_topics, "facts": _parse_facts,
         "reviews": _parse_reviews, "languages": _parse_languages,
+        "choices": _parse_choices, "areas": _parse_areas,
     }[kind]
     parser(doc, namespace, content, problems)
 
@@ -344,6 +353,32 @@ def _parse_languages(doc: YamlDoc, namespace: Namespace, content: ContentSet | N
         parse_table(doc.data, str(doc.path))
     except LanguageTableError as error:
         problems.error(doc.path, doc.line("languages"), str(error))
+
+
+def _parse_choices(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
+    table: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
+    for section in CHOICE_SECTIONS:
+        languages = doc.data.get(section) or {}
+        if not isinstance(languages, dict):
+            problems.error(doc.path, doc.line(section), f"'{section}:' must map a language to names and words")
+            continue
+        table[section] = {}
+        for language, names in languages.items():
+            if not isinstance(names, dict):
+                problems.error(doc.path, doc.line(section, language), f"{section}.{language} must be a mapping")
+                continue
+            table[section][str(language)] = {
+                str(name): _str_list(doc, problems, words, section, language, name)
+                for name, words in names.items()}
+    for key in sorted(set(doc.data) - set(CHOICE_SECTIONS) - {"kind"}):
+        problems.error(doc.path, doc.line(key), f"unknown section {key!r}; use {', '.join(CHOICE_SECTIONS)}")
+    if content is not None:
+        content.choices = table
+
+
+def _parse_areas(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:
+    for area, words in _mapping(doc, problems, "areas").items():
+        namespace.areas[str(area)] = _str_list(doc, problems, words, "areas", area)
 
 
 def _parse_system(doc: YamlDoc, namespace: Namespace, content: ContentSet | None, problems: ProblemList) -> None:

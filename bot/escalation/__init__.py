@@ -89,6 +89,7 @@ def register(services: Services) -> None:
     from bot.escalation.flow import (
         STEP_CALLBACK,
         STEP_CONSENT,
+        STEP_NOBODY,
         STEP_OFFER,
         STEP_REGION,
         STEP_SUMMARY,
@@ -106,6 +107,7 @@ def register(services: Services) -> None:
     registry.intents["talk_to_person"] = flow.talk_to_person
     registry.menu_extras.append(flow.menu_option)
     registry.steps[STEP_OFFER] = flow.step_offer
+    registry.steps[STEP_NOBODY] = flow.step_nobody
     registry.steps[STEP_REGION] = flow.step_region
     registry.steps[STEP_CALLBACK] = flow.step_callback
     registry.steps[STEP_CONSENT] = flow.step_consent

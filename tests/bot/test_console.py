@@ -96,6 +96,7 @@ ONE_PER_INTENT = {
     "out_of_scope": "what is the weather in durban",
     "stop": "stop sending me messages",
     "delete_data": "erase everything you have about me",
+    "partner_violence": "my boyfriend hits me",
 }
 
 
