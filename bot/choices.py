@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from nlu.language_table import load_table
+
 if TYPE_CHECKING:
     from bot.turn import Turn
 
@@ -119,7 +121,9 @@ def _labels(turn: Turn, key: str) -> list[str]:
                 labels.append(topic.title)
     elif action == "lang":
         labels.append(argument)
-        labels.append(turn.content.text(f"language_name_{argument}", argument, turn.jurisdiction))
+        info = load_table().get(argument)  # content/common/languages.yml
+        if info is not None:
+            labels.extend((info.own, info.english, *info.names))
     elif key.startswith(AREA_PREFIX) and argument != "region:unknown":
         for language in languages:
             labels.append(turn.content.text(f"region_{key[len(AREA_PREFIX):]}", language, turn.jurisdiction))
