@@ -248,14 +248,14 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
     if parse.intent == "rights_48_hours" and choices.situation(turn) == "held_48h":
         turn.notes["intent"] = "held_over_48_hours"
         return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
-    if first_contact and parse.intent in {"greet", "menu"}:
-        return with_welcome(turn, main_menu(turn), first_contact)
     placed = parse.intent in turn.content.topic_intents(turn.jurisdiction) and not _unsure(turn, parse)
     if context and choices.refers_back(turn) and not placed:
         turn.notes["intent"] = context
         turn.notes["context"] = True
         return with_welcome(turn, answer_intent(turn, context), first_contact)
-    if _unsure(turn, parse) and len(_clarify_candidates(turn, parse)) >= 2:
+    if first_contact and parse.intent in {"greet", "menu"}:
+        replies = main_menu(turn)
+    elif _unsure(turn, parse) and len(_clarify_candidates(turn, parse)) >= 2:
         replies = clarify(turn, parse)
     else:
         replies = answer_intent(turn, parse.intent)
