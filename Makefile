@@ -38,7 +38,7 @@ install: $(BIN)/.installed
 	@{ echo "HAKI_SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"; \
 	   echo "HAKI_ENCRYPTION_KEYS=$$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"; \
 	   echo "HAKI_SANDBOX=1"; \
-	   echo "HAKI_TELEGRAM_SECRET=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(24).replace(\"-\",\"_\"))')"; \
+	   echo "HAKI_TELEGRAM_SECRET=$$(python3 -c 'import secrets; print(secrets.token_hex(24))')"; \
 	   echo "HAKI_TWILIO_AUTH_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_hex(16))')"; \
 	   echo "HAKI_PUBLIC_URL=http://$(HOST):$(PORT)"; } > .env
 

@@ -65,9 +65,11 @@ def _quiet_retry_after_warning() -> None:
 
 def quiet_client_loggers() -> None:
     """httpx logs every request URL at INFO, and Telegram's URLs contain the bot token;
-    twilio-python logs request headers and parameters (phone numbers) at INFO."""
+    twilio-python logs request headers and parameters (phone numbers) at INFO, and its
+    request validator's warning quotes a header an unauthenticated client chose."""
     for name in ("httpx", "httpcore", "twilio.http_client"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("twilio.request_validator").setLevel(logging.ERROR)
 
 
 class DeliveryError(Exception):
