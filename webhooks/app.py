@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import logging
 from dataclasses import dataclass
 
@@ -76,6 +77,7 @@ def build_app(settings: Settings | None = None, services: Services | None = None
         if blueprint is not None:
             app.register_blueprint(blueprint)
 
+    app.before_request(lambda: _read_chunked_within_limit(app))
     _error_handlers(app)
     return app
 
@@ -89,6 +91,28 @@ def _optional(target: str) -> Blueprint | None:
             return None  # that feature is not in this build
         raise
     return getattr(module, attribute)
+
+
+def _read_chunked_within_limit(app: Haki) -> None:
+    """A chunked body (no Content-Length) is read here, up to the limit and one byte more:
+    over the limit it is 413, like a body whose Content-Length says so. Without this the
+    parsers would read the first 64 KiB and parse them as if that were the whole body."""
+    environ = request.environ
+    if request.content_length is not None or "wsgi.input_terminated" not in environ:
+        return  # Werkzeug already checks Content-Length, and ignores unterminated streams
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    stream = environ["wsgi.input"]
+    body = b""
+    while len(body) <= limit:
+        chunk = stream.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    del environ["wsgi.input_terminated"]
 
 
 def _error_handlers(app: Haki) -> None:
