@@ -15,6 +15,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings, get_settings
 from webhooks.outbound import BackgroundReplies, quiet_client_loggers
 from webhooks.pipeline import Pipeline, log_failure
+from webhooks.reply_outbox import ReplyStore
 from webhooks.ratelimit import RateLimiter, build_rate_limiter
 
 log = logging.getLogger("haki.webhooks")
@@ -57,7 +58,8 @@ def build_app(settings: Settings | None = None, services: Services | None = None
                                      settings.rate_limit_window_seconds)
         services.closers.append(limiter.close)
     sender = services.senders.get(Channel.TELEGRAM)
-    background = BackgroundReplies(sender) if sender is not None else None
+    background = (BackgroundReplies(sender, store=ReplyStore(services, Channel.TELEGRAM))
+                  if sender is not None else None)
     if background is not None:
         services.closers.append(background.close)
     app.haki = HakiState(services, Pipeline(services, limiter), limiter, background)
