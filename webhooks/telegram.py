@@ -15,8 +15,10 @@
    when a turn needs more (several messages, or a message plus answering the button
    press), the extra messages go through the Bot API (``webhooks.outbound``), paced.
 
-Every outcome after the secret check is 200: Telegram redelivers on errors and holds back
-all later updates for the bot until it gets one.
+Every outcome after the secret check is 200 (Telegram redelivers on errors and holds back
+all later updates for the bot until it gets one), with one exception: when the database
+is unreachable nothing of the turn is saved, and we answer 503 so that Telegram *does*
+redeliver the update once it is back (a YES to a case must not be lost).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.render import render_telegram
 from webhooks.outbound import mark_blocked
 from webhooks.pipeline import log_failure
+from bot.storage.db import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -198,6 +201,11 @@ def webhook() -> Response:
         return respond(app, parsed, app.haki.pipeline.handle(parsed.inbound))
     except HTTPException:
         raise  # 413 for an oversized body: answered by the app's handler
+    except StorageUnavailable:
+        # Nothing of the turn was saved (its receipt neither): Telegram redelivers the
+        # update after a non-2xx answer, and the redelivery runs the turn afresh.
+        return Response("database unavailable, retry later\n", status=503,
+                        mimetype="text/plain", headers={"Retry-After": "5"})
     except Exception as error:  # noqa: BLE001 - never a 5xx to Telegram
         log_failure("telegram", error, started)
         return Response("", status=200)

@@ -33,7 +33,8 @@ from bot.messages import Channel, DeliveryReport, InboundKind, InboundMessage, O
 from bot.render import render_sms
 from bot.sms_encoding import MAX_SMS_CHARS
 from webhooks.outbound import TWILIO_STATUS_PATH, mark_sms_opted_out
-from webhooks.pipeline import log_failure
+from webhooks.pipeline import SEND_AGAIN_REPLY, log_failure
+from bot.storage.db import StorageUnavailable
 from webhooks.twilio_form import form_problem
 
 if TYPE_CHECKING:
@@ -188,6 +189,10 @@ def sms() -> Response:
         return twiml(replies)
     except HTTPException:
         raise
+    except StorageUnavailable:
+        # Nothing was saved and Twilio does not redeliver: ask the person to send it again,
+        # rather than lose a YES to a case without a word.
+        return twiml([OutboundMessage(SEND_AGAIN_REPLY, intent="storage_unavailable")])
     except Exception as error:  # noqa: BLE001 - never a 5xx to Twilio (it retries)
         log_failure("twilio_sms", error, started)
         return twiml([])

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.render import render_plain, render_sms, render_telegram
 from bot.sms_encoding import count_segments
+from bot.storage.db import StorageUnavailable
 from webhooks.sandbox_page import PAGE
 
 if TYPE_CHECKING:
@@ -81,5 +82,8 @@ def message() -> tuple[Response, int] | Response:
                              external_id=secrets.token_hex(12),
                              language_hint=language if isinstance(language, str) else None,
                              **fields)
-    replies = app.haki.pipeline.handle(inbound)
+    try:
+        replies = app.haki.pipeline.handle(inbound)
+    except StorageUnavailable:
+        return jsonify({"error": "the database is unavailable; send it again shortly"}), 503
     return jsonify({"replies": [rendered(reply) for reply in replies]})

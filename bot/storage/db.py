@@ -27,6 +27,24 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+class StorageUnavailable(RuntimeError):
+    """The database could not be reached (or was busy past its timeout) during a turn.
+
+    Nothing of the turn was saved. The channel says so instead of answering as if all
+    went well: Telegram gets a 503 and redelivers the update later; an SMS person is asked
+    to send their message again (Twilio does not redeliver)."""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database was unreachable, not that our code is wrong:
+    connection refused or lost, server shutting down, SQLite locked past busy_timeout."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
 def make_engine(url: str) -> Engine:
     """An engine whose errors never echo bound values (pseudonyms, ciphertext) into logs."""
     parsed = make_url(url)

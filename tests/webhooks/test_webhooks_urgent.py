@@ -77,3 +77,74 @@ def test_the_safety_text_survives_a_bot_api_outage(make_app, serve, telegram_api
     # Sent once: the next sweep finds nothing left to send.
     sweep(services, escalation_of(services).queue, utcnow() + timedelta(minutes=10))
     assert _texts_to(telegram_api, person.chat_id) == texts
+
+
+# --- item 3: a YES while the database is unreachable ---------------------------------------
+@pytest.fixture
+def cut_postgres(postgres_url):  # type: ignore[no-untyped-def]
+    """The test's PostgreSQL database reached through a line the test can cut."""
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _truncate_all
+    from bot.storage.db import Database
+    from tests.standins.tcp_cut import TcpCut
+
+    url = make_url(postgres_url)
+    line = TcpCut(url.host or "127.0.0.1", url.port or 5432)
+    line.start()
+    yield line, url.set(port=line.port).render_as_string(hide_password=False)
+    line.cut()
+    database = Database(postgres_url)
+    _truncate_all(database)
+    database.dispose()
+
+
+@pytest.mark.postgres
+def test_a_telegram_yes_during_a_database_outage_is_redelivered_and_counts(  # type: ignore[no-untyped-def]
+        make_app, serve, telegram_api, cut_postgres) -> None:
+    line, url = cut_postgres
+    app = make_app(url, **telegram_api.settings())
+    services = app.haki.services
+    add_paralegal(services)
+    person = TelegramPerson(serve(app))
+    person.walk_to_consent()
+    yes = button_update(person.chat_id, "answer:yes")
+    line.cut()
+    answer = person.post(yes)
+    assert answer.status_code == 503  # Telegram redelivers anything but 2xx
+    line.restore()
+    assert person.post(yes).status_code == 200  # Telegram's redelivery, same update
+    [case] = cases(services)
+    app.haki.background.drain()
+    assert any(case.reference in text for text in _texts_to(telegram_api, person.chat_id))
+
+
+@pytest.mark.postgres
+def test_an_sms_yes_during_a_database_outage_asks_to_send_it_again(  # type: ignore[no-untyped-def]
+        make_app, cut_postgres) -> None:
+    import xml.etree.ElementTree as ET
+
+    from tests.webhooks.conftest import SMS_PATH, load, signed_sms
+
+    line, url = cut_postgres
+    app = make_app(url)
+    add_paralegal(app.haki.services)
+    client = app.test_client()
+    sids = iter(range(1, 100))
+
+    def texts(body: str) -> str:
+        form = load("twilio/sms_text") | {"Body": body, "MessageSid": f"SM{next(sids):032x}"}
+        answer = client.post(SMS_PATH, **signed_sms(form))
+        assert answer.status_code == 200
+        return "\n".join(m.text or "" for m in ET.fromstring(answer.data).iter("Message"))
+
+    assert "10111" in texts("police are beating me now help")
+    texts("1")  # a paralegal
+    texts("1")  # the first region
+    assert "If you say YES" in texts("NO")  # no call-back; the consent question
+    line.cut()
+    assert "send it again" in texts("YES")
+    line.restore()
+    assert "Your case number is" in texts("YES")
+    [case] = cases(app.haki.services)
+    assert case.status == "assigned"
