@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.messages import Channel
 from bot.services import Services, build_services
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, SettingsError, get_settings
 from webhooks.outbound import BackgroundReplies, quiet_client_loggers
 from webhooks.pipeline import Pipeline, log_failure
 from webhooks.reply_outbox import ReplyStore
@@ -34,6 +34,8 @@ class HakiState:
     limiter: RateLimiter
     #: Sends Telegram replies that do not fit in the webhook response; None without a token.
     background: BackgroundReplies | None
+    #: The sandbox's own core (webhooks/web.py), on a separate database; None when off.
+    sandbox: Pipeline | None = None
 
 
 class Haki(Flask):
@@ -72,7 +74,10 @@ def build_app(settings: Settings | None = None, services: Services | None = None
         from webhooks import web
 
         if settings.environment == "production":
-            log.warning("HAKI_SANDBOX is on in production: the chat page at / is public")
+            # An unauthenticated page that talks to the bot has no place in production.
+            raise SettingsError("HAKI_SANDBOX=1 is refused with HAKI_ENVIRONMENT=production: "
+                                "the sandbox is for development only")
+        app.haki.sandbox = web.build_sandbox_pipeline(services, limiter)
         app.register_blueprint(web.blueprint)
     for target in OPTIONAL_BLUEPRINTS:
         blueprint = _optional(target)
