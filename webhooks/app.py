@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from bot.messages import Channel
 from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, get_settings
+from bot.turn import Turn
 from webhooks.outbound import BackgroundReplies, quiet_client_loggers
 from webhooks.pipeline import Pipeline, log_failure
 from webhooks.reply_outbox import ReplyStore
@@ -65,6 +66,7 @@ def build_app(settings: Settings | None = None, services: Services | None = None
     if background is not None:
         services.closers.append(background.close)
     app.haki = HakiState(services, Pipeline(services, limiter), limiter, background)
+    services.registry.erasers.append(lambda turn: _forget_counts(turn, limiter))
 
     from webhooks import telegram, twilio_sms
 
@@ -87,6 +89,13 @@ def build_app(settings: Settings | None = None, services: Services | None = None
     app.before_request(lambda: _read_chunked_within_limit(app))
     _error_handlers(app)
     return app
+
+
+def _forget_counts(turn: Turn, limiter: RateLimiter) -> None:
+    """DELETE: the rate limiter's counts are named by the pseudonym; they go at once
+    (after the commit) rather than expiring with their window a minute later."""
+    who = turn.person.pseudonym
+    turn.defer(lambda: limiter.forget(who))
 
 
 def _optional(target: str) -> Blueprint | None:

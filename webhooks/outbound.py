@@ -451,7 +451,10 @@ def twilio_configured(settings: Settings) -> bool:
 
 def register(services: Services) -> None:
     """Install the senders whose credentials are configured (build_services calls this)."""
+    from webhooks import erasure
+
     settings = services.settings
+    erasure.register_local(services)
     if telegram_configured(settings):
         telegram_sender = TelegramSender(settings, services)
         services.senders[Channel.TELEGRAM] = telegram_sender
@@ -469,8 +472,6 @@ def register(services: Services) -> None:
         sms_sender = TwilioSmsSender(settings, services)
         services.senders[Channel.SMS] = sms_sender
         services.closers.append(sms_sender.close)
-        from webhooks import erasure
-
         erasure.register(services, sms_sender)
 
 

@@ -334,6 +334,24 @@ def anonymise(session: Session, case: Case) -> None:
     case.tried_responders = []
     session.execute(delete(CaseEvent).where(CaseEvent.case_id == case.id))
     record(session, case, "anonymised", "system", at=month)
+    coarsen_notification_times(session, case.id, month)
+
+
+#: Notification times that would say when something happened in an erased case.
+_NOTIFICATION_TIMES = ("created_at", "queued_at", "sent_at", "delivered_at", "next_attempt_at",
+                       "locked_until")
+
+
+def coarsen_notification_times(session: Session, case_id: int, month: datetime) -> None:
+    """An anonymised case keeps only its month: so do its finished notifications.
+
+    Notifications still to be sent (the "withdrawn" notice DELETE just queued) keep their
+    times until they are done; ``expire_closed`` (every sweep) coarsens them then."""
+    for notification in session.scalars(select(Notification).where(
+            Notification.case_id == case_id, Notification.status.not_in(("pending", "sending")))):
+        for name in _NOTIFICATION_TIMES:
+            if getattr(notification, name) is not None:
+                setattr(notification, name, month)
 
 
 def expire_closed(session: Session, now: datetime) -> int:
@@ -344,6 +362,14 @@ def expire_closed(session: Session, now: datetime) -> int:
     for case in due:
         cancel_pending(session, case.id, recipient=TO_PERSON)
         anonymise(session, case)
+    # Notifications of anonymised cases that were still on their way at the time (the
+    # "withdrawn" notice after DELETE) lose their exact times once they are done.
+    later = session.execute(
+        select(Notification.case_id, Case.created_at).join(Case, Case.id == Notification.case_id)
+        .where(Case.pseudonym.is_(None), Notification.status.not_in(("pending", "sending")),
+               Notification.created_at != Case.created_at)).all()
+    for case_id, month in {row.case_id: row.created_at for row in later}.items():
+        coarsen_notification_times(session, case_id, month)
     return len(due)
 
 

@@ -24,6 +24,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # DELETE must delete bytes, not just unlink rows: freed space is overwritten with zeros
+    # (with checkpoint() after an erasure, the -wal file's old copies go too).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -142,6 +145,24 @@ class Database:
             raise
         finally:
             session.close()
+
+    def checkpoint(self, attempts: int = 5) -> bool:
+        """SQLite: copy the write-ahead log into the database file and truncate the log, so
+        the older page versions in it (a deleted person's rows) are gone from disk too.
+        Run after an erasure has committed. A reader holding an old snapshot can make a
+        checkpoint incomplete, so it is tried a few times; True when complete. No-op (True)
+        on PostgreSQL, where VACUUM does this job (docs/deploy.md)."""
+        if not self.is_sqlite:
+            return True
+        import time
+
+        for attempt in range(attempts):
+            with self.engine.connect() as connection:
+                busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
 
     def create_all(self) -> None:
         """Create every table directly (used for throw-away databases like `haki ask`'s)."""
