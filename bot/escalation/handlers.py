@@ -9,6 +9,7 @@ nothing about any case.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.actions import Replies
@@ -17,8 +18,9 @@ from bot.escalation.cases import Outcome
 from bot.escalation.notices import RESPONDER_LANGUAGE, callback_line
 from bot.escalation.responders import responder_for_pseudonym
 from bot.identity import log_tag
-from bot.messages import OutboundMessage
+from bot.messages import Channel, OutboundMessage
 from bot.storage.base import utcnow
+from bot.storage.models import ProviderErasure
 from bot.turn import Turn
 
 if TYPE_CHECKING:
@@ -30,6 +32,22 @@ _REPLIES = {
     Outcome.CLOSED: "esc_resp_closed_already",
     Outcome.WITHDRAWN: "esc_resp_withdrawn",
 }
+
+
+#: Like webhooks/erasure.py: after the reply to this message has left (it is erased too).
+ERASE_AFTER = timedelta(minutes=5)
+
+
+def _erase_at_provider_soon(turn: Turn) -> None:
+    """A responder's ACK/DONE by SMS names a case (DONE may carry a note about the person):
+    it is erased from Twilio's message log a few minutes later (webhooks/erasure.py runs
+    ``provider_erasures`` rows). Only when Twilio is configured: nothing else sweeps them."""
+    if turn.inbound.external_id and Channel.SMS in turn.services.senders:
+        turn.session.add(ProviderErasure(channel=Channel.SMS.value,
+                                         message_id=turn.inbound.external_id[:64],
+                                         address_encrypted=None,
+                                         not_before=utcnow() + ERASE_AFTER, attempts=0,
+                                         last_error=""))
 
 
 class ResponderCommands:
@@ -74,8 +92,10 @@ class ResponderCommands:
         if reference is None:
             return self._say(turn, "esc_resp_usage")
         case = cases.find_case(turn.session, reference, for_update=True)
-        if case is None:
-            return self._say(turn, "esc_resp_unknown", reference=reference)
+        if case is None or case.responder_id != responder.id:
+            # One answer for "no such case" and "not yours": a registered responder must
+            # not learn which references exist (or whether a case was closed or withdrawn).
+            return self._say(turn, "esc_resp_not_yours", reference=reference)
         now = utcnow()
         if verb == "ack":
             outcome, notifications = cases.acknowledge(turn.session, case, responder, now)
@@ -86,10 +106,17 @@ class ResponderCommands:
         self.escalation.log.info("responder action", extra={
             "responder": log_tag(responder.pseudonym), "case": reference, "event": verb,
             "state": outcome.value})
+        if turn.inbound.channel is Channel.SMS:
+            _erase_at_provider_soon(turn)
         if outcome is Outcome.DONE:
             if verb == "ack":
+                # On SMS this reply goes out as TwiML, whose message id we never learn, so
+                # it could never be erased at Twilio: it must not quote the person's number
+                # (the notice, sent through the API and erased with the case, has it).
+                callback = ("" if turn.inbound.channel is Channel.SMS
+                            else callback_line(turn.services, case))
                 return self._say(turn, "esc_resp_ack_ok", reference=reference,
-                                 callback=callback_line(turn.services, case))
+                                 callback=callback)
             return self._say(turn, "esc_resp_done_ok", reference=reference)
         if outcome is Outcome.ALREADY and case.responder_id == responder.id:
             return self._say(turn, "esc_resp_ack_again", reference=reference)
