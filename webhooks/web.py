@@ -76,7 +76,10 @@ def rendered(reply: OutboundMessage) -> dict[str, Any]:
 @blueprint.post("/sandbox/message")
 def message() -> tuple[Response, int] | Response:
     app: Haki = current_app  # type: ignore[assignment]
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the JSON parser's stack: not a message
+        data = None
     if not isinstance(data, dict):
         return jsonify({"error": "send JSON: {\"session\": ..., \"text\": ...}"}), 400
     session = str(data.get("session", ""))
