@@ -38,8 +38,13 @@ def main() -> int:
     from bot.storage import migrate
     from tests.conftest import make_settings
     from tests.standins.fixtures import TelegramApi
-    from tests.webhooks.conftest import (FIXTURES, PUBLIC_URL, TELEGRAM_SECRET, TWILIO_TOKEN,
-                                         load)
+    from tests.webhooks.conftest import (
+        FIXTURES,
+        PUBLIC_URL,
+        TELEGRAM_SECRET,
+        TWILIO_TOKEN,
+        load,
+    )
     from tests.webhooks.fuzzing import Generator, run_in_process
     from webhooks.app import build_app
 

@@ -149,7 +149,7 @@ class Conversation:
         except Exception as error:  # noqa: BLE001 - a provider retries a 500 forever
             try:
                 session.rollback()
-            except Exception:  # noqa: BLE001 - the connection is gone; nothing to undo
+            except Exception:  # noqa: BLE001, S110 - the connection is gone; nothing to undo
                 pass
             if is_outage(error):
                 # Not a bug: nothing was saved, so the channel asks for the message again.

@@ -16,8 +16,8 @@ from bot.settings import Settings, SettingsError, get_settings
 from bot.turn import Turn
 from webhooks.outbound import BackgroundReplies, quiet_client_loggers
 from webhooks.pipeline import Pipeline, log_failure
-from webhooks.reply_outbox import ReplyStore
 from webhooks.ratelimit import RateLimiter, build_rate_limiter
+from webhooks.reply_outbox import ReplyStore
 
 log = logging.getLogger("haki.webhooks")
 

@@ -25,8 +25,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -292,7 +292,7 @@ class TelegramSender:
 
 
 def _seconds(error: Any) -> float:
-    value = error._retry_after  # noqa: SLF001 - the public property warns about int vs timedelta
+    value = error._retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

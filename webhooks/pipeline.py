@@ -75,7 +75,7 @@ class Pipeline:
                 if person is not None:
                     language = person.language or language
                     jurisdiction = person.jurisdiction or jurisdiction
-        except Exception as error:  # noqa: BLE001 - the notice goes out in the default language
+        except Exception as error:
             if not is_outage(error):
                 raise
         return self.services.content.text("rate_limited", language, jurisdiction)

@@ -36,9 +36,9 @@ from werkzeug.exceptions import HTTPException
 
 from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.render import render_telegram
+from bot.storage.db import StorageUnavailable
 from webhooks.outbound import mark_blocked
 from webhooks.pipeline import log_failure
-from bot.storage.db import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.settings import Settings

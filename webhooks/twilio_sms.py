@@ -29,12 +29,18 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from bot.messages import Channel, DeliveryReport, InboundKind, InboundMessage, OutboundMessage
+from bot.messages import (
+    Channel,
+    DeliveryReport,
+    InboundKind,
+    InboundMessage,
+    OutboundMessage,
+)
 from bot.render import render_sms
 from bot.sms_encoding import MAX_SMS_CHARS
+from bot.storage.db import StorageUnavailable
 from webhooks.outbound import TWILIO_STATUS_PATH, mark_sms_opted_out
 from webhooks.pipeline import SEND_AGAIN_REPLY, log_failure
-from bot.storage.db import StorageUnavailable
 from webhooks.twilio_form import form_problem
 
 if TYPE_CHECKING:

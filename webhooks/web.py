@@ -23,10 +23,9 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-
-from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.render import render_plain, render_sms, render_telegram

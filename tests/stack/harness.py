@@ -19,10 +19,10 @@ import subprocess
 import sys
 import threading
 import time
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.standins.fixtures import TelegramApi, TwilioApi  # noqa: E402
+from tests.standins.fixtures import TelegramApi, TwilioApi
 
 STACK = ROOT / "scripts" / "stack" / "stack.py"
 PYTHON = ROOT / ".venv" / "bin" / "python"

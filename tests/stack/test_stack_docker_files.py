@@ -21,7 +21,7 @@ from bot.settings import Settings
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 ROOT = DOCKER.parent
 DOCKERFILES = ("Dockerfile.app", "Dockerfile.rasa")
-SECRET_WORDS = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|KEYS)\b", re.I)
+SECRET_WORDS = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|KEYS)\b", re.IGNORECASE)
 
 
 def instructions(name: str) -> list[tuple[str, str]]:

@@ -99,7 +99,7 @@ def test_an_urgent_case_reaches_the_responders_telegram_after_consent(stack: Sta
     provider.sms(person, "hi")
     urgent = provider.sms(person, "the police arrested me and are beating me in the cells now")
     offer = "\n".join(urgent.texts)
-    assert urgent.status == 200 and re.search(r"^1 ", offer, re.M), offer
+    assert urgent.status == 200 and re.search(r"^1 ", offer, re.MULTILINE), offer
     region = provider.sms(person, "1")  # 1 = a paralegal
     assert region.status == 200 and region.texts
     callback = provider.sms(person, "1")  # the first region

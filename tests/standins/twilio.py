@@ -31,7 +31,7 @@ import base64
 import re
 import secrets
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -259,7 +259,7 @@ class TwilioStandin(StandinServer):
         with self._state_lock:
             self._accepted[sid] = dict(form)
             self._log[sid] = {"from": sender, "to": to, "body": body}
-        now = format_datetime(datetime.now(timezone.utc), usegmt=False)
+        now = format_datetime(datetime.now(UTC), usegmt=False)
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         return Response(201, {
             "account_sid": self.account_sid,

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 import random
-from urllib.parse import urlencode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
@@ -160,7 +160,7 @@ class Generator:
         if roll < 0.5:  # signed but odd values or names
             for _ in range(rng.randint(1, 4)):
                 index = rng.randrange(len(pairs))
-                name, value = pairs[index]
+                name, _ = pairs[index]
                 choice = rng.random()
                 if choice < 0.6:
                     pairs[index] = (name, str(rng.choice(ODD_STRINGS)).replace("\ud800", "?"))

@@ -4,7 +4,13 @@ requests) is bench/fuzz.py; its results are in docs/benchmarks.md."""
 
 from __future__ import annotations
 
-from tests.webhooks.conftest import FIXTURES, PUBLIC_URL, TELEGRAM_SECRET, TWILIO_TOKEN, load
+from tests.webhooks.conftest import (
+    FIXTURES,
+    PUBLIC_URL,
+    TELEGRAM_SECRET,
+    TWILIO_TOKEN,
+    load,
+)
 from tests.webhooks.fuzzing import Generator, run_in_process
 
 REQUESTS = 1500

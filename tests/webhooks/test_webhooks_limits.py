@@ -15,8 +15,13 @@ import pytest
 
 from bot.storage.base import utcnow
 from bot.storage.retention import purge_inbound_receipts
-from tests.webhooks.conftest import (SMS_PATH, TELEGRAM_PATH, load, signed_sms,
-                                     telegram_headers)
+from tests.webhooks.conftest import (
+    SMS_PATH,
+    TELEGRAM_PATH,
+    load,
+    signed_sms,
+    telegram_headers,
+)
 
 
 def chunked_post(base: str, path: str, body: bytes, headers: dict[str, str]) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.escalation.regions import all_region_ids
-from bot.messages import Channel
 from bot.escalation.responders import add_responder
+from bot.messages import Channel
 from bot.storage.base import utcnow
 from tests.webhooks.conftest import PUBLIC_URL, SMS_PATH
 from tests.webhooks.urgent_world import wait_until
@@ -62,7 +62,7 @@ def _open_case(text, twilio_api) -> str:  # type: ignore[no-untyped-def]
 
 def test_after_delete_twilio_keeps_no_message_with_the_persons_number(make_app, serve,  # type: ignore[no-untyped-def]
                                                                       twilio_api) -> None:
-    app, services, text = _world(make_app, serve, twilio_api)
+    _, services, text = _world(make_app, serve, twilio_api)
     reference = _open_case(text, twilio_api)
     acknowledged = text(PARALEGAL, f"ACK {reference}")
     assert f"Acknowledged {reference}" in acknowledged
@@ -83,7 +83,7 @@ def test_after_delete_twilio_keeps_no_message_with_the_persons_number(make_app, 
 
 def test_an_unassigned_responder_cannot_tell_real_references_from_made_up_ones(  # type: ignore[no-untyped-def]
         make_app, serve, twilio_api) -> None:
-    app, services, text = _world(make_app, serve, twilio_api)
+    _, services, text = _world(make_app, serve, twilio_api)
     _paralegal(services, OTHER_PARALEGAL, "Second")
     reference = _open_case(text, twilio_api)
     made_up = "ZZ-ZZZ" if reference != "ZZ-ZZZ" else "YY-YYY"

@@ -11,8 +11,15 @@ import pytest
 from bot.messages import Channel, InboundKind
 from bot.sms_encoding import count_segments, is_gsm7
 from tests.conftest import person_row
-from tests.webhooks.conftest import (PUBLIC_URL, SMS_PATH, STATUS_PATH, TWILIO_TOKEN, load,
-                                     signed_sms, twilio_signature)
+from tests.webhooks.conftest import (
+    PUBLIC_URL,
+    SMS_PATH,
+    STATUS_PATH,
+    TWILIO_TOKEN,
+    load,
+    signed_sms,
+    twilio_signature,
+)
 from webhooks.twilio_sms import LOCATION_FIELDS, parse_message, without_location
 
 

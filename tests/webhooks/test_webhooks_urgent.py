@@ -9,8 +9,14 @@ import pytest
 import requests
 
 from bot.escalation.models import TO_RESPONDER
-from tests.webhooks.urgent_world import (TelegramPerson, add_paralegal, button_update, cases,
-                                         notifications, wait_until)
+from tests.webhooks.urgent_world import (
+    TelegramPerson,
+    add_paralegal,
+    button_update,
+    cases,
+    notifications,
+    wait_until,
+)
 
 
 @pytest.mark.parametrize("taps", [2, 5])
@@ -56,8 +62,8 @@ def test_the_safety_text_survives_a_bot_api_outage(make_app, serve, telegram_api
                                                    database_url) -> None:
     from datetime import timedelta
 
-    from bot.escalation.sweeps import sweep
     from bot.escalation import escalation_of
+    from bot.escalation.sweeps import sweep
     from bot.storage.base import utcnow
 
     app = make_app(database_url, **telegram_api.settings())
@@ -85,8 +91,8 @@ def cut_postgres(postgres_url):  # type: ignore[no-untyped-def]
     """The test's PostgreSQL database reached through a line the test can cut."""
     from sqlalchemy.engine import make_url
 
-    from tests.conftest import _truncate_all
     from bot.storage.db import Database
+    from tests.conftest import _truncate_all
     from tests.standins.tcp_cut import TcpCut
 
     url = make_url(postgres_url)
