@@ -75,10 +75,7 @@ def build_app(settings: Settings | None = None, services: Services | None = None
     if settings.sandbox:
         from webhooks import web
 
-        if settings.environment == "production":
-            # An unauthenticated page that talks to the bot has no place in production.
-            raise SettingsError("HAKI_SANDBOX=1 is refused with HAKI_ENVIRONMENT=production: "
-                                "the sandbox is for development only")
+        refuse_sandbox_in_production(settings)
         app.haki.sandbox = web.build_sandbox_pipeline(services, limiter)
         app.register_blueprint(web.blueprint)
     for target in OPTIONAL_BLUEPRINTS:
@@ -107,6 +104,14 @@ def _optional(target: str) -> Blueprint | None:
             return None  # that feature is not in this build
         raise
     return getattr(module, attribute)
+
+
+def refuse_sandbox_in_production(settings: Settings) -> None:
+    """An unauthenticated page that talks to the bot has no place in production: the app
+    does not start (``haki serve`` says so in one line before starting gunicorn)."""
+    if settings.sandbox and settings.environment == "production":
+        raise SettingsError("HAKI_SANDBOX=1 is refused with HAKI_ENVIRONMENT=production: "
+                            "the sandbox is for development only")
 
 
 def _read_chunked_within_limit(app: Haki) -> None:

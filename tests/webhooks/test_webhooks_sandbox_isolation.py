@@ -18,6 +18,21 @@ def test_the_sandbox_refuses_to_start_in_production(make_app) -> None:  # type: 
         make_app(environment="production", sandbox=True)
 
 
+def test_haki_serve_refuses_the_sandbox_in_production_in_one_line() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    haki = Path(sys.executable).parent / "haki"
+    env = {**os.environ, "HAKI_ENVIRONMENT": "production", "HAKI_SANDBOX": "1",
+           "HAKI_SECRET_KEY": "k" * 48}
+    done = subprocess.run([str(haki), "serve", "--port", "1"], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "HAKI_SANDBOX=1 is refused" in done.stderr and "Traceback" not in done.stderr
+
+
 def _rows(services, model) -> int:  # type: ignore[no-untyped-def]
     with services.db.session() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
