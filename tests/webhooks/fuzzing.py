@@ -250,12 +250,19 @@ class _ErrorCounter:
     def __enter__(self) -> None:
         import logging
 
-        logging.getLogger().addHandler(self.handler)
+        root = logging.getLogger()
+        # A root level above ERROR would drop the very records we count.
+        self.level = root.level
+        if root.level > logging.ERROR:
+            root.setLevel(logging.WARNING)
+        root.addHandler(self.handler)
 
     def __exit__(self, *exc: object) -> None:
         import logging
 
-        logging.getLogger().removeHandler(self.handler)
+        root = logging.getLogger()
+        root.removeHandler(self.handler)
+        root.setLevel(self.level)
 
 
 def run_in_process(app: Any, generator: Generator, count: int, seconds: float) -> FuzzReport:
