@@ -30,6 +30,7 @@ from bot.identity import keyed_hash, log_tag, pseudonym
 from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.services import Services
 from bot.storage.base import utcnow
+from bot.storage.db import StorageUnavailable, is_outage
 from bot.storage.models import InboundReceipt, Person
 from bot.turn import Turn
 
@@ -149,7 +150,13 @@ class Conversation:
                         return self._duplicate(inbound)  # the twin delivery won the race
             return None
         except Exception as error:  # noqa: BLE001 - a provider retries a 500 forever
-            session.rollback()
+            try:
+                session.rollback()
+            except Exception:  # noqa: BLE001, S110 - the connection is gone; nothing to undo
+                pass
+            if is_outage(error):
+                # Not a bug: nothing was saved, so the channel asks for the message again.
+                raise StorageUnavailable(type(error).__name__) from None
             return self._apology(who, inbound, error)
         except BaseException:
             session.rollback()

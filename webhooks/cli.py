@@ -26,7 +26,10 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     Runs gunicorn when it is installed (the production server: several workers, threads),
     otherwise Flask's development server.
     """
+    from webhooks.app import refuse_sandbox_in_production
+
     settings = get_settings()  # fail fast with one line naming a bad variable
+    refuse_sandbox_in_production(settings)
     gunicorn = shutil.which("gunicorn") or _venv_gunicorn()
     if gunicorn and not dev:
         argv = [gunicorn, "--bind", f"{host}:{port}"]

@@ -37,6 +37,7 @@ from bot.turn import Turn
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.storage.db import Database
     from webhooks.outbound import TwilioSmsSender
 
 log = logging.getLogger("haki.erasure")
@@ -51,6 +52,27 @@ BATCH = 20
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 ... minutes, at most six hours: Twilio may be down for a while."""
     return timedelta(minutes=min(360, 2 ** max(0, attempts - 1)))
+
+
+def register_local(services: Services) -> None:
+    """DELETE on our own disk: after the erasing turn has committed, SQLite's write-ahead
+    log is checkpointed and truncated (secure_delete is on, so the freed pages are zeros),
+    otherwise the -wal file keeps the person's pseudonym and their encrypted contact and
+    summary until some later checkpoint. Installed for every deployment by
+    webhooks.outbound.register."""
+
+    def checkpoint_after_commit(turn: Turn) -> None:
+        database = turn.services.db
+        if database.is_sqlite:
+            turn.defer(lambda: _checkpoint(database))
+
+    services.registry.erasers.append(checkpoint_after_commit)
+
+
+def _checkpoint(database: Database) -> None:
+    if not database.checkpoint():
+        log.warning("checkpoint after erasure incomplete (a reader held the log); "
+                    "the next one finishes it")
 
 
 def register(services: Services, sender: TwilioSmsSender) -> None:

@@ -25,15 +25,17 @@ import os
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.identity import log_tag, pseudonym
 from bot.messages import Channel, OutboundMessage
 from bot.render import render_sms, render_telegram
+from bot.storage.base import utcnow
 from webhooks.pacing import ChatPacer, PaceTooSlow
+from webhooks.reply_outbox import Pending, ReplyStore
 
 if TYPE_CHECKING:
     import telegram
@@ -65,9 +67,11 @@ def _quiet_retry_after_warning() -> None:
 
 def quiet_client_loggers() -> None:
     """httpx logs every request URL at INFO, and Telegram's URLs contain the bot token;
-    twilio-python logs request headers and parameters (phone numbers) at INFO."""
+    twilio-python logs request headers and parameters (phone numbers) at INFO, and its
+    request validator's warning quotes a header an unauthenticated client chose."""
     for name in ("httpx", "httpcore", "twilio.http_client"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("twilio.request_validator").setLevel(logging.ERROR)
 
 
 class DeliveryError(Exception):
@@ -288,7 +292,7 @@ class TelegramSender:
 
 
 def _seconds(error: Any) -> float:
-    value = error._retry_after  # noqa: SLF001 - the public property warns about int vs timedelta
+    value = error._retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -447,17 +451,27 @@ def twilio_configured(settings: Settings) -> bool:
 
 def register(services: Services) -> None:
     """Install the senders whose credentials are configured (build_services calls this)."""
+    from webhooks import erasure
+
     settings = services.settings
+    erasure.register_local(services)
     if telegram_configured(settings):
         telegram_sender = TelegramSender(settings, services)
         services.senders[Channel.TELEGRAM] = telegram_sender
         services.closers.append(telegram_sender.close)
+        # Replies stored in the reply outbox (webhooks/reply_outbox.py) that the web
+        # process could not send yet: whichever process sweeps sends them.
+        store = ReplyStore(services, Channel.TELEGRAM)
+
+        def send_stored_replies(now: datetime) -> None:
+            deliver_due(store, telegram_sender, now)
+
+        services.registry.periodic_jobs.append(send_stored_replies)
+        services.registry.erasers.append(store.erase)
     if twilio_configured(settings):
         sms_sender = TwilioSmsSender(settings, services)
         services.senders[Channel.SMS] = sms_sender
         services.closers.append(sms_sender.close)
-        from webhooks import erasure
-
         erasure.register(services, sms_sender)
 
 
@@ -466,22 +480,29 @@ class BackgroundReplies:
 
     A Telegram webhook response can carry one Bot API call; when a turn has more replies,
     they go through the sender here, off the request thread, so the webhook still answers
-    in milliseconds. Replies are conversation turns, not urgent-case notices (those are
-    rows in the database with their own delivery queue), so a process restart may drop a
-    few: that is the trade for not holding Telegram's connection while we pace sends.
+    in milliseconds. With a ``store`` (webhooks/reply_outbox.py: encryption keys are
+    configured) every reply is first a row in the reply outbox, deleted once Telegram has
+    it: a reply that fails here a few times, or is lost with the process, is sent later by
+    the sweep (``deliver_due``), so the safety text after an urgent message is never lost.
     """
 
-    def __init__(self, sender: Sender, workers: int = 4, attempts: int = 3) -> None:
+    def __init__(self, sender: Sender, workers: int = 4, attempts: int = 3,
+                 store: ReplyStore | None = None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self._sender = sender
         self._attempts = attempts
+        self._store = store if store is not None and store.available else None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="haki-replies")
         self._pending: set[Any] = set()
         self._lock = threading.Lock()
 
     def submit(self, address: str, messages: list[OutboundMessage]) -> None:
-        future = self._pool.submit(self._deliver, address, messages)
+        if self._store is not None:
+            pending = self._store.add(address, messages)
+            future = self._pool.submit(self._deliver_stored, pending)
+        else:
+            future = self._pool.submit(self._deliver, address, messages)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
@@ -490,19 +511,30 @@ class BackgroundReplies:
         with self._lock:
             self._pending.discard(future)
 
+    def _send(self, address: str, message: OutboundMessage) -> DeliveryError | None:
+        """Send with a few quick tries; the last error, or None when it went."""
+        for attempt in range(1, self._attempts + 1):
+            try:
+                self._sender.send(address, message)
+                return None
+            except DeliveryError as error:
+                if error.permanent or attempt == self._attempts:
+                    return error
+                time.sleep(error.retry_after if error.retry_after is not None
+                           and error.retry_after <= 5 else 0.5 * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
     def _deliver(self, address: str, messages: list[OutboundMessage]) -> None:
         for message in messages:
-            for attempt in range(1, self._attempts + 1):
-                try:
-                    self._sender.send(address, message)
-                    break
-                except DeliveryError as error:
-                    if error.permanent or attempt == self._attempts:
-                        log.warning("reply not delivered",
-                                    extra={"reason": error.reason, "attempts": attempt})
-                        return  # later replies make no sense without this one
-                    time.sleep(error.retry_after if error.retry_after is not None
-                               else 0.5 * 2 ** (attempt - 1))
+            error = self._send(address, message)
+            if error is not None:
+                log.warning("reply not delivered",
+                            extra={"reason": error.reason, "permanent": error.permanent})
+                return  # later replies make no sense without this one
+
+    def _deliver_stored(self, pending: list[Pending]) -> None:
+        assert self._store is not None
+        deliver_in_order(self._store, pending, self._send)
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for queued replies (tests, and a graceful shutdown)."""
@@ -515,3 +547,38 @@ class BackgroundReplies:
     def close(self) -> None:
         self.drain(5.0)
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def deliver_due(store: ReplyStore, sender: Sender, now: datetime | None = None) -> int:
+    """The periodic job: send stored replies that are due, one try each (the back-off
+    between sweeps does the waiting); returns how many went."""
+    if not store.available:
+        return 0
+
+    def once(address: str, message: OutboundMessage) -> DeliveryError | None:
+        try:
+            sender.send(address, message)
+        except DeliveryError as error:
+            return error
+        return None
+
+    now = now or utcnow()
+    return sum(deliver_in_order(store, group, once, now=now) for group in store.claim_due(now))
+
+
+def deliver_in_order(store: ReplyStore, pending: list[Pending],
+                     send: Callable[[str, OutboundMessage], DeliveryError | None],
+                     now: datetime | None = None) -> int:
+    """Send one person's stored replies in order; stop at the first failure (the rest
+    wait behind it). Returns how many went."""
+    for index, item in enumerate(pending):
+        error = send(item.address, item.message)
+        if error is None:
+            store.delivered(item.row_id)
+            continue
+        rest = [p.row_id for p in pending[index:]]
+        store.failed(rest, error.reason, permanent=error.permanent, now=now)
+        log.warning("reply not delivered" + ("; dropped" if error.permanent else "; will retry"),
+                    extra={"reason": error.reason, "replies": len(rest)})
+        return index
+    return len(pending)

@@ -21,12 +21,19 @@ from typing import TYPE_CHECKING
 from bot.conversation import Conversation
 from bot.identity import keyed_hash, log_tag, pseudonym
 from bot.messages import InboundMessage, OutboundMessage
+from bot.storage.db import StorageUnavailable, is_outage
 from webhooks.ratelimit import RateLimiter, Verdict
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger("haki.webhooks")
+
+#: The SMS answer when the database was unreachable and nothing was saved (Twilio does not
+#: redeliver, so the person has to send again). Fixed English, GSM-7, one segment: without
+#: the database we do not know the person's language.
+SEND_AGAIN_REPLY = ("Sorry, Haki could not save your message just now. Please send it "
+                    "again in a few minutes. Danger now? Call 10111.")
 
 
 class Pipeline:
@@ -48,18 +55,29 @@ class Pipeline:
             log.info("rate limited", extra={"person": log_tag(who),
                                             "channel": inbound.channel.value})
             return [OutboundMessage(self._rate_limited_text(who), intent="rate_limited")]
-        return self.conversation.handle(inbound)
+        try:
+            return self.conversation.handle(inbound)
+        except StorageUnavailable as outage:
+            # Nothing was saved; the channel asks for the message again (a 503 makes
+            # Telegram redeliver; an SMS person is told to send it again).
+            log.warning("database unavailable; turn not saved",
+                        extra={"channel": inbound.channel.value, "error": str(outage)})
+            raise
 
     def _rate_limited_text(self, who: str) -> str:
         from bot.storage.models import Person
 
         settings = self.services.settings
         language, jurisdiction = settings.default_language, settings.jurisdiction
-        with self.services.db.session() as session:
-            person = session.get(Person, who)
-            if person is not None:
-                language = person.language or language
-                jurisdiction = person.jurisdiction or jurisdiction
+        try:
+            with self.services.db.session() as session:
+                person = session.get(Person, who)
+                if person is not None:
+                    language = person.language or language
+                    jurisdiction = person.jurisdiction or jurisdiction
+        except Exception as error:
+            if not is_outage(error):
+                raise
         return self.services.content.text("rate_limited", language, jurisdiction)
 
 

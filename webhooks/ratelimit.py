@@ -44,6 +44,10 @@ class RateLimiter(Protocol):
         """Count ``message`` (a hash of the provider's id) for ``key`` (a pseudonym)."""
         ...
 
+    def forget(self, key: str) -> None:
+        """DELETE: drop every count kept for ``key`` (its name is the pseudonym)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -71,6 +75,10 @@ class MemoryRateLimiter:
             seen.add(message)
             count = len(seen)
         return verdict_for(count, self.limit, new)
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._seen.pop(key, None)
 
     def close(self) -> None:
         with self._lock:
@@ -113,6 +121,17 @@ class RedisRateLimiter:
                 self._warned_at = now
             return Verdict.ALLOW
         return verdict_for(int(count), self.limit, bool(added))
+
+    def forget(self, key: str) -> None:
+        import redis
+
+        window = int(self._clock() // self.window)
+        # Keys live one window (+5 s): the current and the previous window are all there is.
+        try:
+            self._redis.delete(*(f"{self.prefix}{key}:{w}" for w in (window - 1, window)))
+        except redis.RedisError as error:
+            log.warning("rate limiter: redis unavailable, counts expire by themselves",
+                        extra={"error": type(error).__name__})
 
     def close(self) -> None:
         self._redis.close()

@@ -49,7 +49,8 @@ _TEMPLATE = """<!doctype html>
 <body>
 <header>
   <h1>Haki sandbox</h1>
-  <small>For trying the bot. Nothing typed here is stored.</small>
+  <small>For trying the bot. What you type goes to a separate sandbox database on this
+  server, never to the real one, and never reaches a responder or the figures.</small>
   <label><input type="checkbox" id="sms"> talk as SMS (preview segments)</label>
   <label>language
     <select id="lang"><option value="">auto</option>__LANGUAGE_OPTIONS__</select></label>

@@ -15,8 +15,10 @@
    when a turn needs more (several messages, or a message plus answering the button
    press), the extra messages go through the Bot API (``webhooks.outbound``), paced.
 
-Every outcome after the secret check is 200: Telegram redelivers on errors and holds back
-all later updates for the bot until it gets one.
+Every outcome after the secret check is 200 (Telegram redelivers on errors and holds back
+all later updates for the bot until it gets one), with one exception: when the database
+is unreachable nothing of the turn is saved, and we answer 503 so that Telegram *does*
+redeliver the update once it is back (a YES to a case must not be lost).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.messages import Channel, InboundKind, InboundMessage, OutboundMessage
 from bot.render import render_telegram
+from bot.storage.db import StorageUnavailable
 from webhooks.outbound import mark_blocked
 from webhooks.pipeline import log_failure
 
@@ -67,6 +70,25 @@ class Parsed:
     blocked: bool | None = None
 
 
+class MalformedUpdate(ValueError):
+    """A field we read has the wrong type (Telegram always sends strings and integers
+    where we read them, so this is not from Telegram). ``str(error)`` is the field name."""
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise MalformedUpdate(name)
+
+
+def _chat_id(chat: Any) -> str:
+    chat_id = getattr(chat, "id", None)
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int) or not isinstance(
+            getattr(chat, "type", None), str):
+        raise MalformedUpdate("chat")
+    return str(chat_id)
+
+
 def secret_valid(settings: Settings) -> bool:
     expected = settings.telegram_secret
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -76,7 +98,10 @@ def secret_valid(settings: Settings) -> bool:
 
 
 def _language_hint(user: Any, settings: Settings) -> str | None:
-    code = (getattr(user, "language_code", None) or "")[:2].lower()
+    code = getattr(user, "language_code", None)
+    if not isinstance(code, str):
+        return None  # absent, or not a string: no hint either way
+    code = code[:2].lower()
     return code if code in settings.language_codes else None
 
 
@@ -84,11 +109,13 @@ def parse_update(update: Update, settings: Settings) -> Parsed:
     external_id = str(update.update_id)
     query = update.callback_query
     if query is not None:
+        if not isinstance(query.id, str):
+            raise MalformedUpdate("callback_query.id")
         chat = query.message.chat if query.message is not None else None
-        if chat is not None and chat.type != "private":
+        if chat is not None and _chat_id(chat) and chat.type != "private":
             return Parsed(None, callback_query_id=query.id, ignored="group_callback")
-        address = str(chat.id if chat is not None else query.from_user.id)
-        if not query.data:
+        address = _chat_id(chat if chat is not None else query.from_user)
+        if not _text(query.data, "callback_query.data"):
             return Parsed(None, address, query.id, ignored="callback_without_data")
         return Parsed(InboundMessage(channel=Channel.TELEGRAM, address=address,
                                      kind=InboundKind.BUTTON, payload=query.data,
@@ -98,10 +125,11 @@ def parse_update(update: Update, settings: Settings) -> Parsed:
 
     member = update.my_chat_member
     if member is not None:
+        address = _chat_id(member.chat)
         if member.chat.type != "private":
             return Parsed(None, ignored="group_membership")
         blocked = member.new_chat_member.status in ("kicked", "left")
-        return Parsed(None, str(member.chat.id), ignored="blocked" if blocked else "unblocked",
+        return Parsed(None, address, ignored="blocked" if blocked else "unblocked",
                       blocked=blocked)
 
     message = update.message
@@ -111,11 +139,11 @@ def parse_update(update: Update, settings: Settings) -> Parsed:
         if update.channel_post is not None or update.edited_channel_post is not None:
             return Parsed(None, ignored="channel_post")
         return Parsed(None, ignored="other_update")
+    address = _chat_id(message.chat)
     if message.chat.type != "private":
         return Parsed(None, ignored="group_chat")
-    if message.from_user is not None and message.from_user.is_bot:
+    if message.from_user is not None and message.from_user.is_bot is not False:
         return Parsed(None, ignored="from_bot")
-    address = str(message.chat.id)
     hint = _language_hint(message.from_user, settings)
 
     def inbound(**fields: Any) -> Parsed:
@@ -123,8 +151,9 @@ def parse_update(update: Update, settings: Settings) -> Parsed:
                                      external_id=external_id, language_hint=hint, **fields),
                       address)
 
-    if message.text is not None:
-        command = _COMMAND.match(message.text.strip())
+    text, caption = _text(message.text, "text"), _text(message.caption, "caption")
+    if text is not None:
+        command = _COMMAND.match(text.strip())
         if command is not None:
             name, argument = command.group(1).lower(), (command.group(2) or "").strip()
             if name == "start":
@@ -132,9 +161,9 @@ def parse_update(update: Update, settings: Settings) -> Parsed:
                 return inbound(kind=InboundKind.START, payload=payload)
             # /menu, /help, /stop, /delete ... are the command words without the slash.
             return inbound(text=f"{name} {argument}".strip())
-        return inbound(text=message.text)
-    if message.caption:
-        return inbound(text=message.caption)
+        return inbound(text=text)
+    if caption:
+        return inbound(text=caption)
     if any(getattr(message, name, None) for name in MEDIA_FIELDS):
         return inbound(kind=InboundKind.MEDIA)
     # Service messages (pinned, new members ...) say nothing to answer.
@@ -185,11 +214,24 @@ def webhook() -> Response:
         log.warning("telegram secret token missing or wrong", extra={"channel": "telegram"})
         return Response("forbidden", status=403, mimetype="text/plain")
     try:
-        data = request.get_json(force=True, silent=True)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        try:
+            data = request.get_json(force=True, silent=True)
+        except RecursionError:  # nested deeper than the parser's stack: not an update
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
+                or isinstance(data.get("update_id"), bool):
             log.warning("telegram body is not an update", extra={"channel": "telegram"})
             return Response("", status=200)
-        parsed = parse_update(Update.de_json(data, None), settings)
+        try:
+            parsed = parse_update(Update.de_json(data, None), settings)
+        except Exception as error:  # noqa: BLE001 - a malformed update is bad input, not a bug
+            # PTB builds objects without checking types, so a wrong shape fails anywhere in
+            # it; our own checks raise MalformedUpdate. Either way: the reason, no content.
+            log.warning("telegram update malformed, ignored",
+                        extra={"channel": "telegram", "reason": type(error).__name__,
+                               "field": str(error)[:40] if isinstance(error, MalformedUpdate)
+                               else None})
+            return Response("", status=200)
         if parsed.blocked is not None and parsed.chat_id:
             mark_blocked(app.haki.services, Channel.TELEGRAM, parsed.chat_id, parsed.blocked)
         if parsed.inbound is None:
@@ -198,6 +240,11 @@ def webhook() -> Response:
         return respond(app, parsed, app.haki.pipeline.handle(parsed.inbound))
     except HTTPException:
         raise  # 413 for an oversized body: answered by the app's handler
+    except StorageUnavailable:
+        # Nothing of the turn was saved (its receipt neither): Telegram redelivers the
+        # update after a non-2xx answer, and the redelivery runs the turn afresh.
+        return Response("database unavailable, retry later\n", status=503,
+                        mimetype="text/plain", headers={"Retry-After": "5"})
     except Exception as error:  # noqa: BLE001 - never a 5xx to Telegram
         log_failure("telegram", error, started)
         return Response("", status=200)

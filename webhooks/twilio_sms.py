@@ -3,7 +3,9 @@
 Order of business for a message, each step before anything later sees the request:
 1. the signature (``X-Twilio-Signature``, twilio's RequestValidator) over the *public* URL
    (``HAKI_PUBLIC_URL`` + path: correct behind a TLS-terminating proxy, where the URL Flask
-   sees is http://internal-host) -> 403 when missing or forged;
+   sees is http://internal-host) -> 403 when missing or forged, and 403 too when the
+   signed form is not shaped like Twilio's (webhooks/twilio_form.py: the signature has no
+   separators between names and values, so a replay can shift text across fields);
 2. the location fields Twilio adds (FromCity, FromZip, ToState ...) are dropped;
 3. the form becomes an InboundMessage (external_id = MessageSid: the core de-duplicates);
 4. opt-out keywords are aligned with Twilio's own handling (see ``opt_out_keyword``);
@@ -27,11 +29,19 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from bot.messages import Channel, DeliveryReport, InboundKind, InboundMessage, OutboundMessage
+from bot.messages import (
+    Channel,
+    DeliveryReport,
+    InboundKind,
+    InboundMessage,
+    OutboundMessage,
+)
 from bot.render import render_sms
 from bot.sms_encoding import MAX_SMS_CHARS
+from bot.storage.db import StorageUnavailable
 from webhooks.outbound import TWILIO_STATUS_PATH, mark_sms_opted_out
-from webhooks.pipeline import log_failure
+from webhooks.pipeline import SEND_AGAIN_REPLY, log_failure
+from webhooks.twilio_form import form_problem
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -86,16 +96,45 @@ def public_url(settings: Settings) -> str:
     return settings.public_url.rstrip("/") + request.path + (f"?{query}" if query else "")
 
 
+#: The algorithms Twilio names in X-Twilio-Webhooks-Signature-Settings (legacy: none = SHA-1).
+SIGNATURE_ALGORITHMS = frozenset({"HMAC_SHA1", "HMAC_SHA256"})
+
+
 def signature_valid(settings: Settings) -> bool:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not settings.twilio_auth_token:
-        return False  # fail closed: no token configured means nothing can be verified
-    algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
+    """Whether the request carries a valid Twilio signature. Never raises: any error while
+    reading or checking the request (a malformed multipart body makes the validator raise
+    TypeError) counts as unsigned, so the answer is 403."""
     try:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature or not settings.twilio_auth_token:
+            return False  # fail closed: no token configured means nothing can be verified
+        # Checked here, not by twilio-python: its warning would quote the header's value,
+        # and nothing an unauthenticated client sends may reach the log.
+        algorithm = get_signature_algorithm(
+            request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
+        if algorithm.upper() not in SIGNATURE_ALGORITHMS:
+            return False
         return bool(RequestValidator(settings.twilio_auth_token).validate(
             public_url(settings), request.form, signature, algorithm=algorithm))
-    except ValueError:
+    except HTTPException:
+        raise  # 413 for an oversized body
+    except Exception:  # noqa: BLE001 - whatever went wrong, it was not a valid signature
         return False
+
+
+def refusal(settings: Settings, *, status: bool) -> Response | None:
+    """403 unless the request is signed by Twilio *and* its form is one Twilio sends
+    (see webhooks/twilio_form.py: the signature alone has no field separators)."""
+    channel = "sms-status" if status else "sms"
+    if not signature_valid(settings):
+        log.warning("twilio signature missing or invalid", extra={"channel": channel})
+        return Response("forbidden", status=403, mimetype="text/plain")
+    problem = form_problem(request.form.items(multi=True), status=status,
+                           account_sid=settings.twilio_account_sid)
+    if problem is not None:
+        log.warning("twilio form refused", extra={"channel": channel, "reason": problem})
+        return Response("forbidden", status=403, mimetype="text/plain")
+    return None
 
 
 def without_location(form: MultiDict[str, str]) -> dict[str, str]:
@@ -140,9 +179,9 @@ def sms() -> Response:
     app: Haki = current_app  # type: ignore[assignment]
     settings = app.haki.services.settings
     started = time.perf_counter()
-    if not signature_valid(settings):
-        log.warning("twilio signature missing or invalid", extra={"channel": "sms"})
-        return Response("forbidden", status=403, mimetype="text/plain")
+    refused = refusal(settings, status=False)
+    if refused is not None:
+        return refused
     fields = without_location(request.form)
     try:
         inbound = parse_message(fields)
@@ -156,6 +195,10 @@ def sms() -> Response:
         return twiml(replies)
     except HTTPException:
         raise
+    except StorageUnavailable:
+        # Nothing was saved and Twilio does not redeliver: ask the person to send it again,
+        # rather than lose a YES to a case without a word.
+        return twiml([OutboundMessage(SEND_AGAIN_REPLY, intent="storage_unavailable")])
     except Exception as error:  # noqa: BLE001 - never a 5xx to Twilio (it retries)
         log_failure("twilio_sms", error, started)
         return twiml([])
@@ -193,9 +236,9 @@ def status() -> Response:
     app: Haki = current_app  # type: ignore[assignment]
     services = app.haki.services
     started = time.perf_counter()
-    if not signature_valid(services.settings):
-        log.warning("twilio signature missing or invalid", extra={"channel": "sms-status"})
-        return Response("forbidden", status=403, mimetype="text/plain")
+    refused = refusal(services.settings, status=True)
+    if refused is not None:
+        return refused
     fields = without_location(request.form)
     try:
         report = delivery_report(fields)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.escalation.outbox import add_notification, cancel_pending
@@ -99,7 +99,16 @@ class NewCase:
 
 def create_case(session: Session, services: Services, details: NewCase,
                 now: datetime) -> tuple[Case, list[Notification]]:
-    """The person said YES: store the case (encrypted parts) and route it."""
+    """The person said YES: store the case (encrypted parts) and route it.
+
+    Exactly one case per consent, however many YES arrive at once (a double tap, a
+    provider's retry): the consent is claimed first (``_claim_consent``); a turn that finds
+    it already claimed returns the case its twin created, with no notifications."""
+    if not _claim_consent(session, details.pseudonym):
+        existing = session.scalars(select(Case).where(Case.pseudonym == details.pseudonym)
+                                   .order_by(Case.id.desc())).first()
+        if existing is not None:
+            return existing, []
     cipher = services.cipher
     reference = _free_reference(session)
     default_summary = f"{category_label(services, details.jurisdiction, details.category)}, {details.urgency}"
@@ -116,6 +125,29 @@ def create_case(session: Session, services: Services, details: NewCase,
     record(session, case, "created", "person", at=now,
            detail=f"kind={details.kind} callback={'yes' if details.callback_allowed else 'no'}")
     return case, route_case(session, services, case, now)
+
+
+#: The consent step (bot/escalation/flow.py STEP_CONSENT) and the one that follows a case.
+_CONSENT_STEP = "esc_consent"
+_CLAIMED_STEP = "esc_summary"
+
+
+def _claim_consent(session: Session, person_pseudonym: str) -> bool:
+    """Move the person's row off the consent step in the database, now; False when another
+    turn already did (its YES created the case).
+
+    A conditional UPDATE is the lock on both databases: on PostgreSQL a twin turn's UPDATE
+    waits for our row lock and then, re-checking its WHERE, matches nothing; on SQLite it
+    waits for our write transaction and then sees our commit. Two turns that both read
+    "esc_consent" before either wrote can therefore still make only one case."""
+    from bot.storage.models import Person
+
+    result = session.execute(
+        update(Person).where(Person.pseudonym == person_pseudonym,
+                             Person.pending_step == _CONSENT_STEP)
+        .values(pending_step=_CLAIMED_STEP)
+        .execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0))
 
 
 def _free_reference(session: Session) -> str:
@@ -330,6 +362,24 @@ def anonymise(session: Session, case: Case) -> None:
     # (who looked, who acted) stay: they hold no personal data and keep staff accountable.
     session.execute(delete(CaseNote).where(CaseNote.case_id == case.id))
     record(session, case, "anonymised", "system", at=month)
+    coarsen_notification_times(session, case.id, month)
+
+
+#: Notification times that would say when something happened in an erased case.
+_NOTIFICATION_TIMES = ("created_at", "queued_at", "sent_at", "delivered_at", "next_attempt_at",
+                       "locked_until")
+
+
+def coarsen_notification_times(session: Session, case_id: int, month: datetime) -> None:
+    """An anonymised case keeps only its month: so do its finished notifications.
+
+    Notifications still to be sent (the "withdrawn" notice DELETE just queued) keep their
+    times until they are done; ``expire_closed`` (every sweep) coarsens them then."""
+    for notification in session.scalars(select(Notification).where(
+            Notification.case_id == case_id, Notification.status.not_in(("pending", "sending")))):
+        for name in _NOTIFICATION_TIMES:
+            if getattr(notification, name) is not None:
+                setattr(notification, name, month)
 
 
 def expire_closed(session: Session, now: datetime) -> int:
@@ -340,6 +390,14 @@ def expire_closed(session: Session, now: datetime) -> int:
     for case in due:
         cancel_pending(session, case.id, recipient=TO_PERSON)
         anonymise(session, case)
+    # Notifications of anonymised cases that were still on their way at the time (the
+    # "withdrawn" notice after DELETE) lose their exact times once they are done.
+    later = session.execute(
+        select(Notification.case_id, Case.created_at).join(Case, Case.id == Notification.case_id)
+        .where(Case.pseudonym.is_(None), Notification.status.not_in(("pending", "sending")),
+               Notification.created_at != Case.created_at)).all()
+    for case_id, month in {row.case_id: row.created_at for row in later}.items():
+        coarsen_notification_times(session, case_id, month)
     return len(due)
 
 

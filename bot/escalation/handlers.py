@@ -15,6 +15,7 @@ The Telegram Done button asks for the outcome (buttons) and then a note (the nex
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -38,6 +39,7 @@ from bot.escalation.service import (
 from bot.identity import log_tag
 from bot.messages import Channel, OutboundMessage, ReplyOption
 from bot.storage.base import utcnow
+from bot.storage.models import ProviderErasure
 from bot.turn import Turn
 
 if TYPE_CHECKING:
@@ -52,6 +54,22 @@ _REPLIES = {
     Outcome.CLOSED: "esc_resp_closed_already",
     Outcome.WITHDRAWN: "esc_resp_withdrawn",
 }
+
+
+#: Like webhooks/erasure.py: after the reply to this message has left (it is erased too).
+ERASE_AFTER = timedelta(minutes=5)
+
+
+def _erase_at_provider_soon(turn: Turn) -> None:
+    """A responder's ACK/DONE by SMS names a case (DONE may carry a note about the person):
+    it is erased from Twilio's message log a few minutes later (webhooks/erasure.py runs
+    ``provider_erasures`` rows). Only when Twilio is configured: nothing else sweeps them."""
+    if turn.inbound.external_id and Channel.SMS in turn.services.senders:
+        turn.session.add(ProviderErasure(channel=Channel.SMS.value,
+                                         message_id=turn.inbound.external_id[:64],
+                                         address_encrypted=None,
+                                         not_before=utcnow() + ERASE_AFTER, attempts=0,
+                                         last_error=""))
 
 
 class ResponderCommands:
@@ -190,9 +208,9 @@ class ResponderCommands:
         uow = self.service.in_turn(turn)
         try:
             case = self.service.case_for(uow, reference, actor, for_update=True)
-        except NotFound:
-            return self._say(turn, "esc_resp_unknown", reference=reference)
-        except Denied:
+        except (NotFound, Denied):
+            # One answer for "no such case" and "not yours": a registered responder must
+            # not learn which references exist (or whether a case was closed or withdrawn).
             return self._say(turn, "esc_resp_not_yours", reference=reference)
         try:
             if verb == "ack":
@@ -215,10 +233,17 @@ class ResponderCommands:
         self.escalation.log.info("responder action", extra={
             "responder": log_tag(responder.pseudonym), "case": reference, "event": verb,
             "state": done.outcome.value})
+        if turn.inbound.channel is Channel.SMS:
+            _erase_at_provider_soon(turn)
         if done.outcome is Outcome.DONE:
             if verb == "ack":
+                # On SMS this reply goes out as TwiML, whose message id we never learn, so
+                # it could never be erased at Twilio: it must not quote the person's number
+                # (the notice, sent through the API and erased with the case, has it).
+                callback = ("" if turn.inbound.channel is Channel.SMS
+                            else callback_line(turn.services, case))
                 return self._say(turn, "esc_resp_ack_ok", reference=reference,
-                                 callback=callback_line(turn.services, case))
+                                 callback=callback)
             if verb == "note":
                 return self._say(turn, "esc_resp_note_ok", reference=reference)
             return self._say(turn, "esc_resp_done_ok", reference=reference)

@@ -24,7 +24,28 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # DELETE must delete bytes, not just unlink rows: freed space is overwritten with zeros
+    # (with checkpoint() after an erasure, the -wal file's old copies go too).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+class StorageUnavailable(RuntimeError):
+    """The database could not be reached (or was busy past its timeout) during a turn.
+
+    Nothing of the turn was saved. The channel says so instead of answering as if all
+    went well: Telegram gets a 503 and redelivers the update later; an SMS person is asked
+    to send their message again (Twilio does not redeliver)."""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database was unreachable, not that our code is wrong:
+    connection refused or lost, server shutting down, SQLite locked past busy_timeout."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def make_engine(url: str) -> Engine:
@@ -124,6 +145,24 @@ class Database:
             raise
         finally:
             session.close()
+
+    def checkpoint(self, attempts: int = 5) -> bool:
+        """SQLite: copy the write-ahead log into the database file and truncate the log, so
+        the older page versions in it (a deleted person's rows) are gone from disk too.
+        Run after an erasure has committed. A reader holding an old snapshot can make a
+        checkpoint incomplete, so it is tried a few times; True when complete. No-op (True)
+        on PostgreSQL, where VACUUM does this job (docs/deploy.md)."""
+        if not self.is_sqlite:
+            return True
+        import time
+
+        for attempt in range(attempts):
+            with self.engine.connect() as connection:
+                busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if not busy:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
 
     def create_all(self) -> None:
         """Create every table directly (used for throw-away databases like `haki ask`'s)."""

@@ -86,3 +86,29 @@ class ProviderErasure(Base):
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(80), default="")
+
+
+class PendingReply(Base):
+    """A reply on its way to a person through the provider's API (Telegram replies that do
+    not fit in the webhook answer): the safety text and the offer after an urgent message
+    must arrive even when the Bot API fails for a while (webhooks/reply_outbox.py).
+
+    Written before the first attempt, deleted the moment the provider accepts it, so
+    normally a row lives for milliseconds. Address and message are Fernet tokens; the
+    pseudonym is here only so DELETE can drop a person's rows.
+    """
+
+    __tablename__ = "pending_replies"
+    __table_args__ = (Index("ix_pending_replies_next_attempt_at", "next_attempt_at"),
+                      Index("ix_pending_replies_pseudonym", "pseudonym"))
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    address_encrypted: Mapped[str] = mapped_column(Text)
+    message_encrypted: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Due again at; while a sender thread holds the row, a lease in the future.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(80), default="")

@@ -14,9 +14,12 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import InboundReceipt
 
-#: Providers stop redelivering long before this: Telegram keeps updates 24 h, Twilio
-#: retries within seconds. Two days covers both with room to spare.
-RECEIPT_RETENTION = timedelta(days=2)
+#: Providers stop redelivering within a day (Telegram keeps updates 24 h, Twilio retries
+#: within seconds), but a *captured* signed request can be replayed by anyone at any time:
+#: as long as its receipt exists the replay is answered with silence. A receipt is a keyed
+#: hash of a provider id, 64 bytes that identify no one, so 30 days cost nothing
+#: (docs/channels.md, "Replays").
+RECEIPT_RETENTION = timedelta(days=30)
 
 
 def purge_inbound_receipts(session: Session, now: datetime) -> int:

@@ -2,7 +2,10 @@
 
 Starts, in the background, what docker/compose.yml runs in containers, on this machine:
 
-- gunicorn (docker/gunicorn.conf.py) serving ``webhooks.wsgi:app`` with several workers;
+- nginx in front (scripts/stack/nginx.conf.template): the only listening port; it buffers
+  whole requests with client timeouts, so slow clients never hold a gunicorn thread;
+- gunicorn (docker/gunicorn.conf.py) serving ``webhooks.wsgi:app`` with several workers,
+  on an internal port only nginx talks to;
 - a Celery worker and Celery beat (``bot.escalation.tasks``), Redis as broker;
 - the Rasa server from ``.venv-rasa`` with the model ``make rasa`` trained into var/rasa/;
 - on the machine's PostgreSQL (a dedicated database, created if missing and migrated with
@@ -47,8 +50,9 @@ RASA_MODELS = ROOT / "var" / "rasa"
 DEFAULT_STATE = ROOT / "var" / "stack"
 POSTGRES_SERVER = os.environ.get("HAKI_STACK_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("HAKI_STACK_REDIS", "redis://127.0.0.1:6379")
-#: Start order; stop goes the other way (web first, so nothing new arrives).
-ORDER = ("rasa", "worker", "beat", "web")
+#: Start order; stop goes the other way (the proxy and web first, so nothing new arrives).
+ORDER = ("rasa", "worker", "beat", "web", "proxy")
+NGINX_TEMPLATE = Path(__file__).resolve().with_name("nginx.conf.template")
 
 
 def say(message: str) -> None:
@@ -65,6 +69,8 @@ def shout(message: str) -> None:
 class Plan:
     state: Path
     port: int
+    #: gunicorn's own port, reached only through nginx on ``port``.
+    web_port: int
     rasa_port: int
     workers: int
     database: str
@@ -139,7 +145,7 @@ def environment(plan: Plan) -> dict[str, str]:
         "HAKI_RASA_URL": f"http://127.0.0.1:{plan.rasa_port}",
         "HAKI_PUBLIC_URL": plan.base_url,
         "HAKI_LOG_JSON": "1",
-        "HAKI_BIND": f"127.0.0.1:{plan.port}",
+        "HAKI_BIND": f"127.0.0.1:{plan.web_port}",
         "WEB_CONCURRENCY": str(plan.workers),
         "PROMETHEUS_MULTIPROC_DIR": str(plan.state / "metrics"),
         "PYTHONUNBUFFERED": "1",
@@ -163,10 +169,34 @@ def commands(plan: Plan) -> dict[str, list[str]]:
         "beat": [*celery, "beat", "--schedule", str(plan.state / "celerybeat-schedule"),
                  "--loglevel", "INFO"],
     }
+    found["proxy"] = [nginx_binary(), "-p", str(plan.state), "-c", str(plan.state / "nginx.conf"),
+                      "-e", str(plan.state / "nginx.log"), "-g", "daemon off;"]
     if plan.nlu_backend == "rasa" and plan.rasa_model is not None:
         found["rasa"] = [str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1",
                          "--port", str(plan.rasa_port), "--model", str(plan.rasa_model)]
     return found
+
+
+# --- the reverse proxy ----------------------------------------------------------------------
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+    if found is None:
+        raise StackError("nginx not found: `make stack` installs it (apt-get install nginx)")
+    return found
+
+
+def write_nginx_conf(plan: Plan) -> None:
+    """The proxy's config in the state dir; its temp folders writable by its workers."""
+    user = ""
+    if os.geteuid() == 0:
+        user = "user nobody nogroup;"  # root starts nginx; its workers must not stay root
+    for name in ("nginx-body", "nginx-proxy", "nginx-fastcgi", "nginx-uwsgi", "nginx-scgi"):
+        folder = plan.state / name
+        folder.mkdir(exist_ok=True)
+        if user:
+            shutil.chown(folder, "nobody", "nogroup")
+    (plan.state / "nginx.conf").write_text(NGINX_TEMPLATE.read_text().format(
+        state=plan.state, port=plan.port, upstream_port=plan.web_port, user=user))
 
 
 # --- database and Redis ----------------------------------------------------------------------
@@ -304,14 +334,16 @@ def start(args: argparse.Namespace) -> int:
         shout("NO RASA: " + ("`.venv-rasa` is missing" if not RASA_BIN.exists()
                              else "no trained model in var/rasa/ (run `make rasa`)")
               + ". The stack runs with the EMBEDDED NLU; the Rasa tier is NOT exercised.")
-    plan = Plan(state=state, port=port, rasa_port=rasa_port, workers=args.workers,
+    web_port = args.web_port or free_port()
+    plan = Plan(state=state, port=port, web_port=web_port, rasa_port=rasa_port, workers=args.workers,
                 database=args.database, redis_db=args.redis_db, nlu_backend=backend,
                 rasa_model=model)
     for stale in [*state.glob("*.log"), *state.glob("celerybeat-schedule*")]:
         stale.unlink()
     env = environment(plan)
     (state / "stack.json").write_text(json.dumps({
-        "base_url": plan.base_url, "port": plan.port, "rasa_port": plan.rasa_port,
+        "base_url": plan.base_url, "port": plan.port, "web_port": plan.web_port,
+        "rasa_port": plan.rasa_port,
         "workers": plan.workers, "database_url": plan.database_url, "redis_url": plan.redis_url,
         "nlu_backend": plan.nlu_backend, "rasa_model": str(model) if model else None,
     }, indent=2) + "\n")
@@ -321,13 +353,16 @@ def start(args: argparse.Namespace) -> int:
         if args.fresh:
             flush_redis(plan)
         migrate(env, state / "migrate.log")
+        write_nginx_conf(plan)
         processes = {name: spawn(name, argv, env, state) for name, argv in commands(plan).items()}
         say(f"started {', '.join(f'{n}={p.pid}' for n, p in processes.items())}")
         checks = {
             "worker": (lambda: celery_answers(plan, worker_node(plan)), 60),
             "beat": (lambda: any(state.glob("celerybeat-schedule*")), 60),
             "rasa": (lambda: http_ok(f"http://127.0.0.1:{rasa_port}/version"), args.rasa_timeout),
-            "web": (lambda: http_ok(f"{plan.base_url}/readyz?strict=1"), args.rasa_timeout + 30),
+            "web": (lambda: http_ok(f"http://127.0.0.1:{plan.web_port}/readyz?strict=1"),
+                    args.rasa_timeout + 30),
+            "proxy": (lambda: http_ok(f"{plan.base_url}/healthz"), 30),
         }
         for name, (ready, timeout) in checks.items():
             if name in processes:
@@ -383,6 +418,8 @@ def stop_one(state: Path, name: str, grace: float) -> None:
 def stop_all(state: Path) -> None:
     for name in reversed(ORDER):
         stop_one(state, name, grace=40.0 if name in {"web", "worker"} else 15.0)
+    for stale in state.glob("nginx-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     shutil.rmtree(state / "metrics", ignore_errors=True)
 
 
@@ -413,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("STACK_PORT", "0")),
                         help="web port (default 8088, or a free one if taken)")
     parser.add_argument("--rasa-port", type=int, default=0)
+    parser.add_argument("--web-port", type=int, default=0,
+                        help="gunicorn's internal port behind nginx (default: a free one)")
     parser.add_argument("--database", default=os.environ.get("STACK_DATABASE", "haki_stack"))
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("STACK_REDIS_DB", "5")))
     parser.add_argument("--fresh", action="store_true",

@@ -19,10 +19,10 @@ import subprocess
 import sys
 import threading
 import time
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.standins.fixtures import TelegramApi, TwilioApi  # noqa: E402
+from tests.standins.fixtures import TelegramApi, TwilioApi
 
 STACK = ROOT / "scripts" / "stack" / "stack.py"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -135,7 +135,8 @@ class StackRun:
             database.dispose()
 
     def provider(self) -> Provider:
-        return Provider(self.base_url, self.twilio.auth_token, self.secrets["HAKI_TELEGRAM_SECRET"])
+        return Provider(self.base_url, self.twilio.auth_token, self.secrets["HAKI_TELEGRAM_SECRET"],
+                        account_sid=self.twilio.account_sid)
 
     def log(self, name: str) -> str:
         path = self.state_dir / f"{name}.log"
@@ -152,8 +153,10 @@ class Reply:
 class Provider:
     """Sends webhooks as Twilio and Telegram would. Thread-safe; one HTTP pool per thread."""
 
-    def __init__(self, base_url: str, twilio_auth_token: str, telegram_secret: str) -> None:
+    def __init__(self, base_url: str, twilio_auth_token: str, telegram_secret: str,
+                 account_sid: str = "AC" + "0" * 32) -> None:
         self.base_url = base_url.rstrip("/")
+        self.account_sid = account_sid
         self.validator = RequestValidator(twilio_auth_token)
         self.telegram_secret = telegram_secret
         self._local = threading.local()
@@ -174,7 +177,7 @@ class Provider:
         """A signed Twilio messaging webhook; the replies are the TwiML <Message>s."""
         url = f"{self.base_url}/webhooks/twilio/sms"
         sid = "SM" + secrets.token_hex(16)
-        form = {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
+        form = {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": self.account_sid,
                 "From": sender, "To": number, "Body": body, "NumMedia": "0", "NumSegments": "1",
                 "FromCountry": "ZA", "FromCity": "JOHANNESBURG"}
         signature = self.validator.compute_signature(url, form)

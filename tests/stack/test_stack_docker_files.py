@@ -21,7 +21,7 @@ from bot.settings import Settings
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 ROOT = DOCKER.parent
 DOCKERFILES = ("Dockerfile.app", "Dockerfile.rasa")
-SECRET_WORDS = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|KEYS)\b", re.I)
+SECRET_WORDS = re.compile(r"(SECRET|PASSWORD|TOKEN|_KEY|KEYS)\b", re.IGNORECASE)
 
 
 def instructions(name: str) -> list[tuple[str, str]]:
@@ -107,7 +107,8 @@ def test_everything_copied_exists_and_the_context_excludes_env_files(name: str) 
 
 def test_every_long_running_service_has_a_healthcheck_and_starts_in_order() -> None:
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "rasa", "migrate", "app", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "rasa", "migrate", "app", "worker", "beat",
+                             "proxy"}
     for name, service in services.items():
         check = service.get("healthcheck", {})
         if name == "migrate":  # one-shot: the others wait for it to complete instead
@@ -142,16 +143,29 @@ def test_secrets_come_from_env_files_never_from_compose_yml() -> None:
     assert "*.env" in gitignore
 
 
-def test_only_the_app_is_published_and_only_on_loopback() -> None:
+def test_only_the_proxy_is_published_and_only_on_loopback() -> None:
+    """gunicorn is never exposed directly: nginx in front buffers requests (issue 13, 10)."""
     services = compose()["services"]
     published = {name: service["ports"] for name, service in services.items() if "ports" in service}
-    assert list(published) == ["app"]
-    assert all(str(port).startswith("127.0.0.1:") for port in published["app"])
+    assert list(published) == ["proxy"]
+    assert all(str(port).startswith("127.0.0.1:") for port in published["proxy"])
+    assert services["proxy"]["depends_on"]["app"]["condition"] == "service_healthy"
+    assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in services["proxy"]["volumes"]
+
+
+@pytest.mark.parametrize("path", [DOCKER / "nginx.conf",
+                                  ROOT / "scripts" / "stack" / "nginx.conf.template"])
+def test_the_proxy_buffers_requests_with_client_timeouts(path: Path) -> None:
+    config = path.read_text()
+    for directive in ("client_header_timeout 10s;", "client_body_timeout 10s;",
+                      "client_max_body_size 64k;", "proxy_request_buffering on;",
+                      "access_log off;"):
+        assert directive in config, directive
 
 
 def test_our_containers_run_unprivileged() -> None:
     services = compose()["services"]
-    for name in ("app", "worker", "beat", "migrate", "rasa"):
+    for name in ("app", "worker", "beat", "migrate", "rasa", "proxy"):
         assert services[name]["cap_drop"] == ["ALL"]
         assert "no-new-privileges:true" in services[name]["security_opt"]
     for name in ("postgres", "redis"):

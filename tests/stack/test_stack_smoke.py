@@ -99,7 +99,7 @@ def test_an_urgent_case_reaches_the_responders_telegram_after_consent(stack: Sta
     provider.sms(person, "hi")
     urgent = provider.sms(person, "the police arrested me and are beating me in the cells now")
     offer = "\n".join(urgent.texts)
-    assert urgent.status == 200 and re.search(r"^1 ", offer, re.M), offer
+    assert urgent.status == 200 and re.search(r"^1 ", offer, re.MULTILINE), offer
     region = provider.sms(person, "1")  # 1 = a paralegal
     assert region.status == 200 and region.texts
     callback = provider.sms(person, "1")  # the first region
@@ -134,3 +134,39 @@ def test_metrics_add_up_every_workers_messages(stack: StackRun) -> None:
     assert [sms_turns_counted(stack) - before for _ in range(4)] == [8] * 4
     text = requests.get(f"{stack.base_url}/metrics", timeout=10).text
     assert "haki_escalation_metrics_up 1.0" in text
+
+
+def test_slow_clients_do_not_starve_the_webhooks(stack: StackRun) -> None:
+    """Issue 13, item 10: 24 connections that send their headers (or body) a byte at a time
+    used to block every gunicorn thread. nginx in front reads requests whole before gunicorn
+    sees them, so a provider's webhook still answers at once."""
+    import socket
+    import time
+    from urllib.parse import urlparse
+
+    url = urlparse(stack.base_url)
+    slow: list[socket.socket] = []
+    try:
+        for n in range(24):
+            sock = socket.create_connection((url.hostname, url.port), timeout=5)
+            if n % 2:
+                sock.sendall(b"POST /webhooks/telegram HTTP/1.1\r\nHost: x\r\n")  # headers never end
+            else:
+                sock.sendall(b"POST /webhooks/twilio/sms HTTP/1.1\r\nHost: x\r\n"
+                             b"Content-Length: 60000\r\nContent-Type: application/x-www-form-urlencoded"
+                             b"\r\n\r\nBody=")  # the body never comes
+            slow.append(sock)
+        time.sleep(1.0)
+        reply = stack.provider().sms("+27825550077", "MENU")
+        assert reply.status == 200 and reply.texts, reply
+        assert reply.seconds < 3.0, f"a webhook waited {reply.seconds:.1f}s behind slow clients"
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_gunicorn_is_reached_only_through_the_proxy(stack: StackRun) -> None:
+    assert stack.info["web_port"] != stack.info["port"]
+    answer = requests.get(f"{stack.base_url}/healthz", timeout=5)
+    # nginx answers (server_tokens off: no version), not gunicorn.
+    assert answer.status_code == 200 and answer.headers.get("Server") == "nginx"

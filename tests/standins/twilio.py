@@ -31,7 +31,7 @@ import base64
 import re
 import secrets
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -126,6 +126,33 @@ class TwilioStandin(StandinServer):
         with self._state_lock:
             self._log[sid] = {"from": from_, "to": self.number, "body": body}
         return sid
+
+    def text_webhook(self, url: str, from_: str, body: str, signed_url: str | None = None) -> list[str]:
+        """What Twilio does when ``from_`` texts our number: log the message, POST the
+        signed incoming-message webhook to ``url``, and send (and log) every <Message> of
+        the TwiML answer back to ``from_``. Returns those reply bodies. ``signed_url``: the
+        public URL the webhook is configured with, when it differs from where we post."""
+        import xml.etree.ElementTree as ET
+
+        import requests
+        from twilio.request_validator import RequestValidator
+
+        sid = self.receive(from_, body)
+        form = {"AccountSid": self.account_sid, "ApiVersion": "2010-04-01", "Body": body,
+                "From": from_, "To": self.number, "MessageSid": sid, "SmsMessageSid": sid,
+                "SmsSid": sid, "SmsStatus": "received", "NumMedia": "0", "NumSegments": "1",
+                "FromCountry": "ZA", "ToCountry": "ZA"}
+        signature = RequestValidator(self.auth_token).compute_signature(signed_url or url, form)
+        answer = requests.post(url, data=form, timeout=30,
+                               headers={"X-Twilio-Signature": signature,
+                                        "User-Agent": "TwilioProxy/1.1"})
+        answer.raise_for_status()
+        replies = [node.text or "" for node in ET.fromstring(answer.content).iter("Message")]
+        with self._state_lock:
+            for reply in replies:
+                self._log["SM" + secrets.token_hex(16)] = {"from": self.number, "to": from_,
+                                                           "body": reply}
+        return replies
 
     def in_progress(self, sid: str) -> None:
         with self._state_lock:
@@ -232,7 +259,7 @@ class TwilioStandin(StandinServer):
         with self._state_lock:
             self._accepted[sid] = dict(form)
             self._log[sid] = {"from": sender, "to": to, "body": body}
-        now = format_datetime(datetime.now(timezone.utc), usegmt=False)
+        now = format_datetime(datetime.now(UTC), usegmt=False)
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         return Response(201, {
             "account_sid": self.account_sid,

@@ -37,7 +37,13 @@ def twilio_signature(path: str, form: dict[str, str], token: str = TWILIO_TOKEN,
 
 
 def signed_sms(form: dict[str, str], path: str = SMS_PATH) -> dict[str, Any]:
-    """Keyword arguments for a test client or requests: the form and its signature."""
+    """Keyword arguments for a test client or requests: the form and its signature.
+
+    Twilio sends a message's id under every name it has (MessageSid, SmsSid,
+    SmsMessageSid), so a test that sets a new MessageSid gets it under all of them."""
+    if "MessageSid" in form:
+        form = form | {name: form["MessageSid"] for name in ("SmsSid", "SmsMessageSid")
+                       if name in form}
     return {"data": form, "headers": {"X-Twilio-Signature": twilio_signature(path, form)}}
 
 

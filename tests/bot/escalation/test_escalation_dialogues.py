@@ -172,7 +172,8 @@ def test_only_the_assigned_responder_can_act_and_strangers_learn_nothing(world):
     assert "responder" not in stranger.text.lower()
     assert world.case(reference).status == "assigned"
     assigned.says("ACK ZZ-ZZZ")
-    assert "no case ZZ-ZZZ" in assigned.text
+    # The same answer as for a real case that is not theirs: no oracle for references.
+    assert "ZZ-ZZZ is not assigned to you" in assigned.text
     assigned.says("ACK hello")
     assert "Send ACK and the case reference" in assigned.text
 
