@@ -40,6 +40,7 @@ from bot.escalation.models import (
     RESPONDER_KINDS,
     UNASSIGNED,
     AnonymousReport,
+    Case,
 )
 from bot.escalation.regions import UNKNOWN, regions_for
 from bot.escalation.routing import ranked_candidates
@@ -329,17 +330,23 @@ class Flow:
         self.escalation.enqueue_after_commit(turn, notifications)
         turn.notes["escalated"] = True
         responder = self.responder_word(turn, data)
+        turn.set_step(STEP_SUMMARY, reference=case.reference, kind=kind)
+        return [self._created(turn, case, responder), self._summary_prompt(turn, responder)]
+
+    @staticmethod
+    def _created(turn: Turn, case: Case, responder: str) -> OutboundMessage:
         if case.responder_id is None:
             # Nobody of that kind on duty: never promise an answer within minutes.
             text = turn.text("esc_case_waiting", reference=case.reference, responder=responder)
         else:
             text = turn.text("esc_case_created", reference=case.reference, responder=responder,
                              minutes=str(turn.services.settings.ack_minutes))
-        created = OutboundMessage(text=text, intent="escalation")
-        turn.set_step(STEP_SUMMARY, reference=case.reference, kind=kind)
-        prompt = turn.offer(turn.text("esc_summary_prompt", responder=responder),
-                            [turn.option("esc:skip", "esc_option_skip_summary")], intent="escalation")
-        return [created, prompt]
+        return OutboundMessage(text=text, intent="escalation")
+
+    @staticmethod
+    def _summary_prompt(turn: Turn, responder: str) -> OutboundMessage:
+        return turn.offer(turn.text("esc_summary_prompt", responder=responder),
+                          [turn.option("esc:skip", "esc_option_skip_summary")], intent="escalation")
 
     def step_summary(self, turn: Turn, key: str | None) -> Replies | None:
         data = dict(turn.person.pending_data or {})
@@ -349,6 +356,13 @@ class Flow:
             turn.clear_step()
             return [turn.offer(turn.text("esc_summary_skipped", reference=reference, responder=responder),
                                [core.menu_option(turn)], intent="escalation")]
+        if key == "answer:yes" or (key is None and turn.clean_text
+                                   and choices.yes_or_no_words(turn) is True):
+            # A second YES (a double tap, a twin that lost the race for the consent): the
+            # case exists once; tell them where it stands again and keep asking for the line.
+            case = cases.find_case(turn.session, reference)
+            if case is not None and case.pseudonym == turn.person.pseudonym:
+                return [self._created(turn, case, responder), self._summary_prompt(turn, responder)]
         if key is not None or core.match_command(turn) is not None or not turn.clean_text:
             return None  # a command or another menu's option: not the line we asked for
         case = cases.find_case(turn.session, reference)

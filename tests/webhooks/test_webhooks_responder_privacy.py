@@ -67,7 +67,7 @@ def test_after_delete_twilio_keeps_no_message_with_the_persons_number(make_app, 
     acknowledged = text(PARALEGAL, f"ACK {reference}")
     assert f"Acknowledged {reference}" in acknowledged
     assert PERSON not in acknowledged  # a TwiML reply: Twilio's log would keep it for good
-    assert f"Closed {reference}" in text(PARALEGAL, f"DONE {reference} called her, she is out")
+    assert f"Closed {reference}" in text(PARALEGAL, f"DONE {reference} released called her, she is out")
     text(PERSON, "DELETE")
     assert "deleted" in text(PERSON, "YES").lower()
     # The paralegal is asked to drop the case (a notice through the API, erased too).
