@@ -16,6 +16,10 @@ import yaml
 NLU_DIR = Path(__file__).resolve().parent
 TRAINING_DIR = NLU_DIR / "data" / "nlu"
 HELDOUT_DIR = NLU_DIR / "data" / "heldout"
+#: Street-style held-out sets written before the issue-14 training changes (never trained on).
+STREET_DIR = NLU_DIR / "data" / "street"
+#: Questions people asked in public, each with its source (never trained on).
+REAL_QUESTIONS = NLU_DIR / "data" / "real" / "questions.yml"
 
 # "[Friday](day)" is Rasa's entity markup; the classifier wants the bare words.
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
@@ -26,6 +30,35 @@ class Example:
     text: str
     intent: str
     language: str
+
+
+@dataclass(frozen=True, slots=True)
+class RealQuestion:
+    """A question someone asked in public; ``also`` holds other fair answers."""
+
+    text: str
+    intent: str
+    language: str
+    source: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        return frozenset((self.intent, *self.also))
+
+
+def load_real(path: Path = REAL_QUESTIONS) -> list[RealQuestion]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        RealQuestion(
+            text=str(item["text"]),
+            intent=str(item["intent"]),
+            language=str(item.get("language", "en")),
+            source=str(item["source"]),
+            also=tuple(str(a) for a in item.get("also", ()) or ()),
+        )
+        for item in document.get("questions", []) or []
+    ]
 
 
 @dataclass(frozen=True, slots=True)
