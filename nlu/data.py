@@ -30,6 +30,9 @@ class Example:
     text: str
     intent: str
     language: str
+    #: Gold urgency where a test set states it apart from the intent; None = "the intent
+    #: is one of the urgent_* intents".
+    urgent: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class RealQuestion:
     language: str
     source: str
     also: tuple[str, ...] = ()
+    urgent: bool = False
 
     @property
     def accepted(self) -> frozenset[str]:
@@ -56,6 +60,7 @@ def load_real(path: Path = REAL_QUESTIONS) -> list[RealQuestion]:
             language=str(item.get("language", "en")),
             source=str(item["source"]),
             also=tuple(str(a) for a in item.get("also", ()) or ()),
+            urgent=bool(item.get("urgent", False)),
         )
         for item in document.get("questions", []) or []
     ]
@@ -98,10 +103,13 @@ def load(directory: Path = TRAINING_DIR) -> TrainingData:
     for path in yaml_files(directory):
         language = path.stem.split(".")[0]
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # Test sets may list messages that are urgent whatever their intent.
+        urgent_texts = {str(t).strip() for t in document.get("urgent", []) or []}
         for item in document.get("nlu", []) or []:
             if "intent" in item:
                 for text in _block_items(item.get("examples")):
-                    examples.append(Example(text=text, intent=str(item["intent"]), language=language))
+                    urgent = True if text in urgent_texts else None
+                    examples.append(Example(text=text, intent=str(item["intent"]), language=language, urgent=urgent))
             else:
                 extras.append(dict(item))
                 if "lookup" in item:

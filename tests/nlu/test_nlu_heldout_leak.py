@@ -49,3 +49,13 @@ def test_test_sets_use_known_intents_and_every_real_question_has_a_source() -> N
     for question in real:
         assert question.accepted <= set(nlu.INTENTS), question.text
         assert question.source.startswith("http"), question.text
+
+
+def test_every_urgent_mark_in_a_street_set_names_one_of_its_messages() -> None:
+    import yaml
+
+    for path in data.yaml_files(data.STREET_DIR):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts = {e.text for e in data.load(data.STREET_DIR).examples if e.language == path.stem}
+        missing = [t for t in document.get("urgent", []) if t not in texts]
+        assert not missing, f"{path.name}: urgent marks with no such message: {missing}"
