@@ -28,14 +28,16 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from nlu import urgency_model
 from nlu.data import Example
 from nlu.normalize import clip, fold
+from nlu.slang import canonical
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix  # untyped: Any to mypy
 
 #: Bump when the features or classifier change, so saved models are rebuilt.
-MODEL_VERSION = "embedded-4"
+MODEL_VERSION = "embedded-5"
 
 
 class _FastScorer:
@@ -161,6 +163,8 @@ class EmbeddedModel:
     classes: tuple[str, ...]
     lookups: dict[str, tuple[str, ...]]
     train_seconds: float = 0.0
+    #: the separate urgency classifier, saved in the same file (nlu/urgency_model.py)
+    urgency: urgency_model.UrgencyModel | None = None
     _patterns: list[tuple[str, re.Pattern[str]]] = field(default_factory=list, repr=False)
     _scorer: _FastScorer | None = field(default=None, repr=False)
 
@@ -186,7 +190,9 @@ class EmbeddedModel:
         self._compile()
 
     def features(self, text: str) -> str:
-        folded = clip(fold(text))
+        # Slang becomes canonical words first (nlu/slang/), so "pins" and "fits" share
+        # what the model learned about "needles".
+        folded = canonical(clip(fold(text)))
         tags = [f"lk_{name}" for name, pattern in self._patterns if pattern.search(folded)]
         return folded + (" " + " ".join(tags) if tags else "")
 
@@ -225,12 +231,19 @@ def _pipeline() -> Pipeline:
     )
 
 
-def train(examples: list[Example] | tuple[Example, ...], lookups: dict[str, tuple[str, ...]]) -> EmbeddedModel:
+def train(
+    examples: list[Example] | tuple[Example, ...],
+    lookups: dict[str, tuple[str, ...]],
+    urgency_extra: list[urgency_model.UrgencyExample] | None = None,
+) -> EmbeddedModel:
+    """The topic model and, apart from it, the urgency classifier on the same messages
+    plus ``urgency_extra`` (default: ``nlu/data/urgency/``)."""
     started = time.perf_counter()
     model = EmbeddedModel(pipeline=_pipeline(), classes=(), lookups=dict(lookups))
     texts = [model.features(e.text) for e in examples]
     model.pipeline.fit(texts, [e.intent for e in examples])
     model.classes = tuple(str(c) for c in model.pipeline.classes_)
+    model.urgency = urgency_model.train(examples, urgency_extra)
     model._compile()
     model.train_seconds = time.perf_counter() - started
     return model
