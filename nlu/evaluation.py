@@ -24,7 +24,7 @@ import joblib
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from nlu import data, embedded, rasa_project
+from nlu import data, embedded, rasa_project, urgency_model
 from nlu.intents import OUT_OF_SCOPE, URGENT_INTENTS
 from nlu.language import LanguageGuesser
 from nlu.normalize import fold, letters
@@ -67,6 +67,9 @@ class BackendResult:
     street_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
     real_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
     urgency_misses: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: the urgency classifier alone (P >= 0.5, no lexicon, no tense rule), per set and
+    #: language: (recall, precision, urgent n, n)
+    urgency_classifier: dict[str, dict[str, tuple[float, float, int, int]]] = field(default_factory=dict)
     latency_p50_ms: float = 0.0
     latency_p99_ms: float = 0.0
     latency_note: str = ""
@@ -187,8 +190,30 @@ def _decider(guesser: LanguageGuesser) -> NluService:
     return NluService(model=None, languages=guesser, threshold=THRESHOLD)  # type: ignore[arg-type]
 
 
-def _decide(service: NluService, example: data.Example, ranking: list[tuple[str, float]], backend: str) -> Parse:
-    return service._decide(ranking, fold(example.text), example.language, backend, False)
+def _decide(
+    service: NluService,
+    example: data.Example,
+    ranking: list[tuple[str, float]],
+    backend: str,
+    urgency: urgency_model.UrgencyModel | None = None,
+) -> Parse:
+    probability = None if urgency is None else urgency.probability(example.text)
+    return service._decide(ranking, fold(example.text), example.language, backend, False, probability)
+
+
+def _classifier_scores(
+    items: list[tuple[data.Example, float]],
+) -> dict[str, tuple[float, float, int, int]]:
+    out = {}
+    for lang in (*LANGUAGES, "all"):
+        chosen = [(gold_urgent(e), p >= 0.5) for e, p in items if lang == "all" or e.language == lang]
+        if not chosen:
+            continue
+        hits = sum(g and s for g, s in chosen)
+        support = sum(g for g, _ in chosen)
+        said = sum(s for _, s in chosen)
+        out[lang] = (hits / support if support else 1.0, hits / said if said else 1.0, support, len(chosen))
+    return out
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -215,13 +240,18 @@ def _evaluate_embedded(
     result = BackendResult(name="embedded")
     decider = _decider(guesser)
     pairs: list[tuple[data.Example, Parse]] = []
+    classifier_cv: list[tuple[data.Example, float]] = []
     for number, (train_idx, test_idx) in enumerate(splits, 1):
         model = embedded.train([examples[i] for i in train_idx], training.lookups)
         for i in test_idx:
-            pairs.append((examples[i], _decide(decider, examples[i], model.rank(examples[i].text), "embedded")))
+            pairs.append((examples[i], _decide(decider, examples[i], model.rank(examples[i].text), "embedded", model.urgency)))
+            if model.urgency is not None:
+                classifier_cv.append((examples[i], model.urgency.probability(examples[i].text)))
         progress(f"embedded fold {number}/{len(splits)}: trained in {model.train_seconds:.1f}s")
     result.cv = _per_language(pairs) if pairs else {}
     result.confusions = _confusions(pairs)
+    if classifier_cv:
+        result.urgency_classifier["cv"] = _classifier_scores(classifier_cv)
 
     full = embedded.train(examples, training.lookups)
     result.train_seconds = full.train_seconds
@@ -238,6 +268,11 @@ def _evaluate_embedded(
     service = NluService(loaded, guesser, THRESHOLD)
     hints = [e.language for e in sets.heldout] + [e.language for e in sets.street] + [q.language for q in sets.real]
     _fill_sets(result, sets, [service.parse(text, hint) for text, hint in zip(sets.texts(), hints)])
+    if loaded.urgency is not None:
+        real_gold = [data.Example(q.text, q.intent, q.language, q.urgent) for q in sets.real]
+        for name, chosen in (("heldout", sets.heldout), ("street", sets.street), ("real", real_gold)):
+            if chosen:
+                result.urgency_classifier[name] = _classifier_scores([(e, loaded.urgency.probability(e.text)) for e in chosen])
 
     # Latency of the whole parse (language, lexicon, model) on every text we have. Wall
     # clock on a shared 2-core machine includes other processes' time slices, so we also
@@ -311,17 +346,21 @@ def _evaluate_rasa(
     by_name = {job["name"]: job for job in answer["jobs"]}
     pairs: list[tuple[data.Example, Parse]] = []
     fold_seconds = []
-    for number, (_, test_idx) in enumerate(splits, 1):
+    for number, (train_idx, test_idx) in enumerate(splits, 1):
         job = by_name[f"fold{number}"]
         fold_seconds.append(job["train_seconds"])
+        # Urgency is decided apart from the topic backend: the same classifier as in
+        # production (trained on this fold's training messages) serves DIET too.
+        urgency = urgency_model.train([examples[i] for i in train_idx], None, training.lookups)
         for i, ranking in zip(test_idx, job["rankings"]):
-            pairs.append((examples[i], _decide(decider, examples[i], _clean(ranking), "rasa")))
+            pairs.append((examples[i], _decide(decider, examples[i], _clean(ranking), "rasa", urgency)))
     result.cv = _per_language(pairs) if pairs else {}
     result.confusions = _confusions(pairs)
     full = by_name["full"]
     languages = [e.language for e in sets.heldout] + [e.language for e in sets.street] + [q.language for q in sets.real]
+    full_urgency = urgency_model.train(examples, None, training.lookups)
     parses = [
-        _decide(decider, data.Example(text, "", language), _clean(ranking), "rasa")
+        _decide(decider, data.Example(text, "", language), _clean(ranking), "rasa", full_urgency)
         for text, language, ranking in zip(sets.texts(), languages, full["rankings"])
     ]
     _fill_sets(result, sets, parses)

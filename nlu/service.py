@@ -99,13 +99,14 @@ class NluService:
             except RasaUnavailable as unavailable:
                 _record_fallback(str(unavailable))
                 fallback = True
+        probability = None
         if ranking is None:
-            ranking = self.model.rank(text)
-        return self._decide(ranking, folded, language, backend, fallback)
+            ranking, probability = self.model.rank_and_urgency(text)
+        return self._decide(ranking, folded, language, backend, fallback, probability)
 
-    def urgency_probability(self, canonical_text: str) -> float | None:
+    def urgency_probability(self, text: str) -> float | None:
         model = getattr(self.model, "urgency", None)
-        return None if model is None else model.probability_of_canonical(canonical_text)
+        return None if model is None else model.probability(text)
 
     def _decide(
         self,
@@ -119,7 +120,8 @@ class NluService:
         top, confidence = ranking[0]
         canonical_text = canonical(clip(folded))
         if urgency_probability is None:
-            urgency_probability = self.urgency_probability(canonical_text)
+            # Rankings from Rasa: the embedded urgency classifier still decides urgency.
+            urgency_probability = self.urgency_probability(folded)
         urgency = self.urgency_rule.decide(folded, canonical_text, urgency_probability, top, confidence)
         urgent = urgency.urgent
         if not urgent and top in URGENT_INTENTS:

@@ -64,3 +64,19 @@ def canonical(folded: str) -> str:
 def tables_hash_inputs() -> list[Path]:
     """The files whose change must rebuild the model."""
     return sorted(SLANG_DIR.glob("*.yml"))
+
+
+def compile_lookups(lookups: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern[str]]]:
+    """Rasa lookup tables as (name, whole-word pattern), for ``with_lookup_tags``."""
+    compiled = []
+    for name, entries in sorted(lookups.items()):
+        words = sorted({fold(e) for e in entries if fold(e)}, key=len, reverse=True)
+        if words:
+            compiled.append((name, re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")))
+    return compiled
+
+
+def with_lookup_tags(text: str, patterns: list[tuple[str, re.Pattern[str]]]) -> str:
+    """``text`` plus a class token per lookup table it matches ("gattas" -> " lk_police")."""
+    tags = [f"lk_{name}" for name, pattern in patterns if pattern.search(text)]
+    return text + (" " + " ".join(tags) if tags else "")

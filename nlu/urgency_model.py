@@ -26,7 +26,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from nlu.data import NLU_DIR, Example
 from nlu.intents import URGENT_INTENTS
 from nlu.normalize import clip, fold
-from nlu.slang import canonical
+from nlu.slang import canonical, compile_lookups, with_lookup_tags
 
 URGENCY_DIR = NLU_DIR / "data" / "urgency"
 #: The slang tables change the features; the lexicon does not (it is read at parse time)
@@ -56,12 +56,13 @@ def from_intents(examples: list[Example] | tuple[Example, ...]) -> list[UrgencyE
     return [UrgencyExample(e.text, e.intent in URGENT_INTENTS, e.language) for e in examples]
 
 
-def features(text: str) -> str:
-    return canonical(clip(fold(text)))
-
-
 class UrgencyModel:
-    def __init__(self) -> None:
+    """Reads text exactly as the topic model does (folded, slang, lookup tags), so the
+    topic model's n-grams of a message can be handed over instead of cut again."""
+
+    def __init__(self, lookups: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.lookups = dict(lookups or {})
+        self._lookup_patterns = compile_lookups(self.lookups)
         self.pipeline = Pipeline(
             [
                 (
@@ -69,7 +70,9 @@ class UrgencyModel:
                     FeatureUnion(
                         [
                             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32)),
-                            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 3), sublinear_tf=True, token_pattern=r"[a-z0-9_']+", dtype=np.float32)),
+                            # The same two analyzers as the topic model's "chars" and
+                            # "words" blocks, so one cut of the text serves both models.
+                            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[a-z0-9_']+", dtype=np.float32)),
                         ]
                     ),
                 ),
@@ -78,8 +81,11 @@ class UrgencyModel:
         )
         self._coef: np.ndarray | None = None
 
+    def features(self, text: str) -> str:
+        return with_lookup_tags(canonical(clip(fold(text))), self._lookup_patterns)
+
     def fit(self, examples: list[UrgencyExample]) -> UrgencyModel:
-        self.pipeline.fit([features(e.text) for e in examples], [int(e.urgent) for e in examples])
+        self.pipeline.fit([self.features(e.text) for e in examples], [int(e.urgent) for e in examples])
         self._prepare()
         return self
 
@@ -92,24 +98,28 @@ class UrgencyModel:
         self._intercept = float(classifier.intercept_[0])
         self._parts = []
         offset = 0
-        for _, vectorizer in union.transformer_list:
-            self._parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, np.asarray(vectorizer.idf_, dtype=np.float64), offset))
+        for name, vectorizer in union.transformer_list:
+            self._parts.append((name, vectorizer.build_analyzer(), vectorizer.vocabulary_, np.asarray(vectorizer.idf_, dtype=np.float64), offset))
             offset += len(vectorizer.vocabulary_)
 
     def __getstate__(self) -> dict[str, object]:
-        return {"pipeline": self.pipeline}
+        return {"pipeline": self.pipeline, "lookups": self.lookups}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.pipeline = state["pipeline"]  # type: ignore[assignment]
+        self.lookups = state.get("lookups", {})  # type: ignore[assignment]
+        self._lookup_patterns = compile_lookups(self.lookups)
         self._prepare()
 
-    def probability_of_canonical(self, canonical_text: str) -> float:
-        """P(urgent) for text already through ``features()``."""
+    def probability_of_canonical(self, canonical_text: str, grams: dict[str, list[str]] | None = None) -> float:
+        """P(urgent) for text already through ``self.features()``; ``grams`` are n-grams the
+        topic model already cut from the same text (its "chars" and "words" blocks)."""
         assert self._coef is not None
         score = self._intercept
-        for analyzer, vocabulary, idf, offset in self._parts:
+        for name, analyzer, vocabulary, idf, offset in self._parts:
             counts: dict[int, int] = {}
-            for gram in analyzer(canonical_text):
+            cut = grams.get(name) if grams else None
+            for gram in cut if cut is not None else analyzer(canonical_text):
                 index = vocabulary.get(gram)
                 if index is not None:
                     counts[index] = counts.get(index, 0) + 1
@@ -122,12 +132,16 @@ class UrgencyModel:
         return float(1.0 / (1.0 + np.exp(-score)))
 
     def probability(self, text: str) -> float:
-        return self.probability_of_canonical(features(text))
+        return self.probability_of_canonical(self.features(text))
 
 
-def train(examples: list[Example] | tuple[Example, ...], extra: list[UrgencyExample] | None = None) -> UrgencyModel:
+def train(
+    examples: list[Example] | tuple[Example, ...],
+    extra: list[UrgencyExample] | None = None,
+    lookups: dict[str, tuple[str, ...]] | None = None,
+) -> UrgencyModel:
     extra = load_examples() if extra is None else extra
-    return UrgencyModel().fit(from_intents(examples) + extra)
+    return UrgencyModel(lookups).fit(from_intents(examples) + extra)
 
 
 def training_files() -> list[Path]:
