@@ -19,8 +19,25 @@ def _row(name: str, lang: str, s: Scores) -> str:
     )
 
 
+def _ablate(flags: list[str]) -> None:
+    """Switch a part off to see on the held-out sets whether it helps (issue 14: model
+    changes only where held-out data shows they help)."""
+    if "--no-slang" in flags:
+        from nlu import slang
+
+        slang.default_table.cache_clear()
+        slang.default_table = lambda: slang.SlangTable({}, None)  # type: ignore[assignment]
+    if "--no-urgency-model" in flags:
+        from nlu import urgency_model
+
+        urgency_model.UrgencyModel.probability_of_canonical = lambda self, text, grams=None: 0.0  # type: ignore[method-assign]
+        urgency_model.UrgencyModel.probability = lambda self, text: 0.0  # type: ignore[method-assign]
+
+
 def main() -> None:
-    backends = sys.argv[1].split(",") if len(sys.argv) > 1 else ["embedded"]
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    _ablate(sys.argv[1:])
+    backends = args[0].split(",") if args else ["embedded"]
     results = run_evaluation(folds=0, backends=backends)
     for backend in results.backends:
         print(f"== {backend.name}")

@@ -24,6 +24,7 @@ OOS_TARGET = 0.85
 P99_TARGET_14_MS = 2.0
 SIZE_TARGET_MB = 50
 BASELINE = Path(__file__).resolve().parent / "data" / "baseline-issue14.txt"
+ABLATION = Path(__file__).resolve().parent / "data" / "ablation-issue14.txt"
 
 
 def _pct(value: float) -> str:
@@ -139,6 +140,23 @@ def _urgency_section(results: EvaluationResults) -> list[str]:
     return lines + [""]
 
 
+def _ablation_section() -> list[str]:
+    if not ABLATION.exists():
+        return []
+    return [
+        "## Does each change help on held-out data?",
+        "",
+        "Each part switched off in turn (`python -m nlu.quick_eval embedded --no-slang` / "
+        "`--no-urgency-model`, model retrained without it), same test sets "
+        "(`nlu/data/ablation-issue14.txt`, recorded during issue 14):",
+        "",
+        "```",
+        *ABLATION.read_text(encoding="utf-8").rstrip().splitlines(),
+        "```",
+        "",
+    ]
+
+
 def _baseline_section() -> list[str]:
     if not BASELINE.exists():
         return []
@@ -241,6 +259,7 @@ def render(results: EvaluationResults) -> str:
         *_side_by_side(results.backends),
         "",
         *_baseline_section(),
+        *_ablation_section(),
         *_urgency_section(results),
         "## Method",
         "",
