@@ -99,7 +99,10 @@ class UrgencyRule:
         classifier (then the lexicon and the topic decide alone).
         """
         lx = self.lexicon
-        texts = (folded, canonical)
+        # Both readings in one string, one scan per pattern: "." never matches the
+        # newline, so no pattern spans the two readings.
+        both = folded if canonical == folded else f"{folded}\n{canonical}"
+        texts = (both,)
         ongoing = lx._found(lx.ongoing, *texts)
         past = (lx._found(lx.past, *texts) or lx._found(lx.released, *texts)) and not ongoing
         hypothetical = lx._found(lx.hypothetical, *texts) and not ongoing
@@ -111,12 +114,12 @@ class UrgencyRule:
         score = min(1.0, p + ONGOING_BOOST) if ongoing else p * HYPOTHETICAL_FACTOR if hypothetical else p
         if lx._found(lx.extortion_sex, *texts) and lx._found(lx.extortion_threat, *texts):
             return Urgency(True, round(score, 4), "extortion")
-        if lx.strong.search(folded) or lx.strong.search(canonical):
+        if lx.strong.search(both):
             return Urgency(True, round(score, 4), "lexicon")
         custody_now = (
             lx._found(lx.custody, *texts)
             or lx._found(lx.recent_custody, *texts)
-            or bool(lx.present.search(folded) and lx.context.search(canonical))
+            or bool(lx.present.search(folded) and lx.context.search(both))
         )
         if custody_now and not hypothetical:
             return Urgency(True, round(score, 4), "custody")
