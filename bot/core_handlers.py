@@ -48,6 +48,8 @@ CONTEXT_MINUTES = 10
 KEY_LINE_FLOOR = 0.15
 #: The two likeliest intents closer than this: ask which one was meant.
 CLOSE_CALL = 0.12
+#: How sure the model must be that a refer-back message names a new topic (see answer_text).
+NEW_TOPIC_OVER_CONTEXT = 0.85
 #: An intent less likely than this is not worth offering in a "did you mean" menu.
 CLARIFY_FLOOR = 0.05
 
@@ -242,13 +244,22 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
         return with_short_welcome(turn, urgent(turn, parse.intent), first_contact)
     if guess.unsupported is not None and not person.language_chosen:
         return with_welcome(turn, language_choice.unsupported_reply(turn, guess), first_contact)
+    if (parse.intent == OUT_OF_SCOPE and choices.situation(turn) == "phone_taken"
+            and choices.mentions(turn, "phrases", "police")):
+        # "poliec tok my fone": the model calls it off-topic; the words say police and a
+        # phone, which the searches answer covers (phones, bags, CPA s20).
+        turn.notes["intent"] = "rights_search"
+        return with_welcome(turn, answer_intent(turn, "rights_search"), first_contact)
     if choices.partner_violence(turn):
         turn.notes["intent"] = "partner_violence"
         return with_welcome(turn, answer_intent(turn, "partner_violence"), first_contact)
     if parse.intent == "rights_48_hours" and choices.situation(turn) == "held_48h":
         turn.notes["intent"] = "held_over_48_hours"
         return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
-    placed = parse.intent in turn.content.topic_intents(turn.jurisdiction) and not _unsure(turn, parse)
+    # A short message that points back ("can I get in trouble for that") stays with the last
+    # topic unless the model is sure it names a new one: models read "trouble" as a topic.
+    placed = (parse.intent in turn.content.topic_intents(turn.jurisdiction) and not _unsure(turn, parse)
+              and parse.confidence >= NEW_TOPIC_OVER_CONTEXT)
     if context and choices.refers_back(turn) and not placed:
         turn.notes["intent"] = context
         turn.notes["context"] = True

@@ -2,7 +2,9 @@
 #   make nlu          build the embedded model into var/nlu/ (skipped when data unchanged)
 #   make rasa         create .venv-rasa (python3.10 + rasa==3.6.21) and train var/rasa/
 #   make rasa-serve   serve the Rasa model on 127.0.0.1:5005 (HAKI_NLU_BACKEND=rasa)
-#   make nlu-eval     cross-validate both backends, write docs/nlu-report.md
+#   make nlu-eval     cross-validate both backends, score the held-out, street and real sets,
+#                     write docs/nlu-report.md
+#   make nlu-eval-quick  the test sets only, printed (embedded, no cross-validation)
 
 VENV ?= .venv
 RASA_VENV ?= .venv-rasa
@@ -54,3 +56,9 @@ nlu-eval: nlu
 
 nlu-eval-embedded: nlu
 	$(VENV)/bin/haki nlu eval --backends embedded $(NLU_EVAL_ARGS)
+
+# The street and real test sets only, printed (no cross-validation, no report): for
+# iterating on data without starving the shared CPU. `make nlu-eval` is the record.
+.PHONY: nlu-eval-quick
+nlu-eval-quick: nlu
+	$(VENV)/bin/python -m nlu.quick_eval embedded

@@ -16,6 +16,10 @@ import yaml
 NLU_DIR = Path(__file__).resolve().parent
 TRAINING_DIR = NLU_DIR / "data" / "nlu"
 HELDOUT_DIR = NLU_DIR / "data" / "heldout"
+#: Street-style held-out sets written before the issue-14 training changes (never trained on).
+STREET_DIR = NLU_DIR / "data" / "street"
+#: Questions people asked in public, each with its source (never trained on).
+REAL_QUESTIONS = NLU_DIR / "data" / "real" / "questions.yml"
 
 # "[Friday](day)" is Rasa's entity markup; the classifier wants the bare words.
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
@@ -26,6 +30,40 @@ class Example:
     text: str
     intent: str
     language: str
+    #: Gold urgency where a test set states it apart from the intent; None = "the intent
+    #: is one of the urgent_* intents".
+    urgent: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RealQuestion:
+    """A question someone asked in public; ``also`` holds other fair answers."""
+
+    text: str
+    intent: str
+    language: str
+    source: str
+    also: tuple[str, ...] = ()
+    urgent: bool = False
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        return frozenset((self.intent, *self.also))
+
+
+def load_real(path: Path = REAL_QUESTIONS) -> list[RealQuestion]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [
+        RealQuestion(
+            text=str(item["text"]),
+            intent=str(item["intent"]),
+            language=str(item.get("language", "en")),
+            source=str(item["source"]),
+            also=tuple(str(a) for a in item.get("also", ()) or ()),
+            urgent=bool(item.get("urgent", False)),
+        )
+        for item in document.get("questions", []) or []
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +103,13 @@ def load(directory: Path = TRAINING_DIR) -> TrainingData:
     for path in yaml_files(directory):
         language = path.stem.split(".")[0]
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # Test sets may list messages that are urgent whatever their intent.
+        urgent_texts = {str(t).strip() for t in document.get("urgent", []) or []}
         for item in document.get("nlu", []) or []:
             if "intent" in item:
                 for text in _block_items(item.get("examples")):
-                    examples.append(Example(text=text, intent=str(item["intent"]), language=language))
+                    urgent = True if text in urgent_texts else None
+                    examples.append(Example(text=text, intent=str(item["intent"]), language=language, urgent=urgent))
             else:
                 extras.append(dict(item))
                 if "lookup" in item:

@@ -28,14 +28,16 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from nlu import urgency_model
 from nlu.data import Example
 from nlu.normalize import clip, fold
+from nlu.slang import canonical, compile_lookups, with_lookup_tags
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix  # untyped: Any to mypy
 
 #: Bump when the features or classifier change, so saved models are rebuilt.
-MODEL_VERSION = "embedded-4"
+MODEL_VERSION = "embedded-6"
 
 
 class _FastScorer:
@@ -54,19 +56,24 @@ class _FastScorer:
         self.coef = np.ascontiguousarray(classifier.coef_.T, dtype=np.float64)
         self.intercept = np.asarray(classifier.intercept_, dtype=np.float64)
         block_weights = union.transformer_weights or {}
-        self.parts: list[tuple[Callable[[str], list[str]], dict[str, int], np.ndarray, int, float]] = []
+        self.parts: list[tuple[str, Callable[[str], list[str]], dict[str, int], np.ndarray, int, float]] = []
         offset = 0
         for name, vectorizer in union.transformer_list:
             vocabulary = vectorizer.vocabulary_
             idf = np.asarray(vectorizer.idf_, dtype=np.float64)
-            self.parts.append((vectorizer.build_analyzer(), vocabulary, idf, offset, float(block_weights.get(name, 1.0))))
+            self.parts.append((name, vectorizer.build_analyzer(), vocabulary, idf, offset, float(block_weights.get(name, 1.0))))
             offset += len(vocabulary)
 
-    def probabilities(self, text: str) -> np.ndarray:
+    def probabilities(self, text: str, grams_out: dict[str, list[str]] | None = None) -> np.ndarray:
+        """``grams_out``, when given, receives each block's n-grams, so the urgency
+        classifier (same analyzers) need not cut the text again."""
         scores = self.intercept.copy()
-        for analyzer, vocabulary, idf, offset, block_weight in self.parts:
+        for name, analyzer, vocabulary, idf, offset, block_weight in self.parts:
+            grams = analyzer(text)
+            if grams_out is not None:
+                grams_out[name] = grams
             counts: dict[int, int] = {}
-            for gram in analyzer(text):
+            for gram in grams:
                 index = vocabulary.get(gram)
                 if index is not None:
                     counts[index] = counts.get(index, 0) + 1
@@ -148,19 +155,14 @@ class SoftmaxLinearSVC(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
 
 
-def _lookup_pattern(entries: tuple[str, ...]) -> re.Pattern[str] | None:
-    words = sorted({fold(e) for e in entries if fold(e)}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
-
-
 @dataclass
 class EmbeddedModel:
     pipeline: Pipeline
     classes: tuple[str, ...]
     lookups: dict[str, tuple[str, ...]]
     train_seconds: float = 0.0
+    #: the separate urgency classifier, saved in the same file (nlu/urgency_model.py)
+    urgency: urgency_model.UrgencyModel | None = None
     _patterns: list[tuple[str, re.Pattern[str]]] = field(default_factory=list, repr=False)
     _scorer: _FastScorer | None = field(default=None, repr=False)
 
@@ -168,11 +170,7 @@ class EmbeddedModel:
         self._compile()
 
     def _compile(self) -> None:
-        self._patterns = []
-        for name, entries in sorted(self.lookups.items()):
-            pattern = _lookup_pattern(entries)
-            if pattern is not None:
-                self._patterns.append((name, pattern))
+        self._patterns = compile_lookups(self.lookups)
         self._scorer = _FastScorer(self.pipeline) if self.classes else None
 
     def __getstate__(self) -> dict[str, object]:
@@ -186,19 +184,28 @@ class EmbeddedModel:
         self._compile()
 
     def features(self, text: str) -> str:
-        folded = clip(fold(text))
-        tags = [f"lk_{name}" for name, pattern in self._patterns if pattern.search(folded)]
-        return folded + (" " + " ".join(tags) if tags else "")
+        # Slang becomes canonical words first (nlu/slang/), so "pins" and "fits" share
+        # what the model learned about "needles".
+        return with_lookup_tags(canonical(clip(fold(text))), self._patterns)
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """All intents with their probability, best first."""
+        return self.rank_and_urgency(text)[0]
+
+    def rank_and_urgency(self, text: str) -> tuple[list[tuple[str, float]], float | None]:
+        """The intent ranking and the urgency classifier's P(urgent), from one reading."""
         features = self.features(text)
+        grams: dict[str, list[str]] = {}
         if self._scorer is not None:
-            probabilities = self._scorer.probabilities(features)
+            probabilities = self._scorer.probabilities(features, grams)
         else:
             probabilities = self.pipeline.predict_proba([features])[0]
         order = np.argsort(-probabilities)
-        return [(self.classes[i], float(probabilities[i])) for i in order]
+        ranking = [(self.classes[i], float(probabilities[i])) for i in order]
+        urgency = getattr(self, "urgency", None)
+        if urgency is None:
+            return ranking, None
+        return ranking, urgency.probability_of_canonical(features, grams or None)
 
 
 def _pipeline() -> Pipeline:
@@ -225,12 +232,19 @@ def _pipeline() -> Pipeline:
     )
 
 
-def train(examples: list[Example] | tuple[Example, ...], lookups: dict[str, tuple[str, ...]]) -> EmbeddedModel:
+def train(
+    examples: list[Example] | tuple[Example, ...],
+    lookups: dict[str, tuple[str, ...]],
+    urgency_extra: list[urgency_model.UrgencyExample] | None = None,
+) -> EmbeddedModel:
+    """The topic model and, apart from it, the urgency classifier on the same messages
+    plus ``urgency_extra`` (default: ``nlu/data/urgency/``)."""
     started = time.perf_counter()
     model = EmbeddedModel(pipeline=_pipeline(), classes=(), lookups=dict(lookups))
     texts = [model.features(e.text) for e in examples]
     model.pipeline.fit(texts, [e.intent for e in examples])
     model.classes = tuple(str(c) for c in model.pipeline.classes_)
+    model.urgency = urgency_model.train(examples, urgency_extra, lookups)
     model._compile()
     model.train_seconds = time.perf_counter() - started
     return model

@@ -24,8 +24,8 @@ import joblib
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from nlu import data, embedded, rasa_project
-from nlu.intents import URGENT_INTENTS
+from nlu import data, embedded, rasa_project, urgency_model
+from nlu.intents import OUT_OF_SCOPE, URGENT_INTENTS
 from nlu.language import LanguageGuesser
 from nlu.language_table import supported_codes
 from nlu.normalize import fold, letters
@@ -49,6 +49,11 @@ class Scores:
     urgent_recall: float
     urgent_precision: float
     urgent_support: int
+    #: of the messages answered out_of_scope, the share that really were out of scope
+    oos_precision: float = 1.0
+    #: of the out-of-scope messages, the share answered out_of_scope (the issue's target)
+    oos_recall: float = 1.0
+    oos_support: int = 0
 
 
 @dataclass
@@ -58,6 +63,15 @@ class BackendResult:
     heldout: dict[str, Scores] = field(default_factory=dict)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     heldout_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: the street-style held-out sets (nlu/data/street/) and the real questions
+    street: dict[str, Scores] = field(default_factory=dict)
+    real: dict[str, Scores] = field(default_factory=dict)
+    street_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
+    real_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
+    urgency_misses: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: the urgency classifier alone (P >= 0.5, no lexicon, no tense rule), per set and
+    #: language: (recall, precision, urgent n, n)
+    urgency_classifier: dict[str, dict[str, tuple[float, float, int, int]]] = field(default_factory=dict)
     latency_p50_ms: float = 0.0
     latency_p99_ms: float = 0.0
     latency_note: str = ""
@@ -83,6 +97,8 @@ class EvaluationResults:
     counts: dict[str, int]
     heldout_counts: dict[str, int]
     backends: list[BackendResult]
+    street_counts: dict[str, int]
+    real_count: int
     detection: dict[str, LanguageScores]
     seconds: float
     skipped: list[str]
@@ -91,11 +107,18 @@ class EvaluationResults:
     heldout_detection: dict[str, LanguageScores] = field(default_factory=dict)
 
 
+def gold_urgent(example: data.Example) -> bool:
+    return example.urgent if example.urgent is not None else example.intent in URGENT_INTENTS
+
+
 def _score(pairs: list[tuple[data.Example, Parse]]) -> Scores:
     gold = [e.intent for e, _ in pairs]
     predicted = [p.intent for _, p in pairs]
     top1 = [p.ranking[0][0] if p.ranking else p.intent for _, p in pairs]
-    urgent_gold = [e.intent in URGENT_INTENTS for e, _ in pairs]
+    urgent_gold = [gold_urgent(e) for e, _ in pairs]
+    oos_gold = sum(g == OUT_OF_SCOPE for g in gold)
+    oos_said = sum(p == OUT_OF_SCOPE for p in predicted)
+    oos_right = sum(g == p == OUT_OF_SCOPE for g, p in zip(gold, predicted))
     urgent_predicted = [p.urgent for _, p in pairs]
     hits = sum(g and p for g, p in zip(urgent_gold, urgent_predicted))
     flagged = sum(urgent_predicted)
@@ -108,13 +131,62 @@ def _score(pairs: list[tuple[data.Example, Parse]]) -> Scores:
         urgent_recall=hits / support if support else 1.0,
         urgent_precision=hits / flagged if flagged else 1.0,
         urgent_support=support,
+        oos_precision=oos_right / oos_said if oos_said else 1.0,
+        oos_recall=oos_right / oos_gold if oos_gold else 1.0,
+        oos_support=oos_gold,
     )
 
 
 def _per_language(pairs: list[tuple[data.Example, Parse]]) -> dict[str, Scores]:
-    out = {lang: _score([(e, p) for e, p in pairs if e.language == lang]) for lang in LANGUAGES}
+    out = {lang: _score([(e, p) for e, p in pairs if e.language == lang]) for lang in LANGUAGES if any(e.language == lang for e, _ in pairs)}
     out["all"] = _score(pairs)
     return out
+
+
+@dataclass
+class TestSets:
+    """Everything scored after training on all training data."""
+
+    heldout: list[data.Example]
+    street: list[data.Example]
+    real: list[data.RealQuestion]
+
+    @classmethod
+    def load(cls) -> TestSets:
+        heldout = list(data.load(data.HELDOUT_DIR).examples) if data.HELDOUT_DIR.exists() else []
+        street = list(data.load(data.STREET_DIR).examples) if data.STREET_DIR.exists() else []
+        real = data.load_real() if data.REAL_QUESTIONS.exists() else []
+        return cls(heldout, street, real)
+
+    def texts(self) -> list[str]:
+        return [e.text for e in self.heldout] + [e.text for e in self.street] + [q.text for q in self.real]
+
+
+def _real_pairs(questions: list[data.RealQuestion], parses: list[Parse]) -> list[tuple[data.Example, Parse]]:
+    """A fair alternative answer counts as right: the gold becomes what was answered."""
+    pairs = []
+    for question, parse in zip(questions, parses):
+        gold = parse.intent if parse.intent in question.accepted else question.intent
+        pairs.append((data.Example(question.text, gold, question.language, question.urgent), parse))
+    return pairs
+
+
+def _fill_sets(result: BackendResult, sets: TestSets, parses: list[Parse]) -> None:
+    held = parses[: len(sets.heldout)]
+    street = parses[len(sets.heldout) : len(sets.heldout) + len(sets.street)]
+    real = parses[len(sets.heldout) + len(sets.street) :]
+    held_pairs = list(zip(sets.heldout, held))
+    street_pairs = list(zip(sets.street, street))
+    real_pairs = _real_pairs(sets.real, real)
+    result.heldout = _per_language(held_pairs) if held_pairs else {}
+    result.heldout_misses = _misses(held_pairs)
+    result.street = _per_language(street_pairs) if street_pairs else {}
+    result.street_misses = _misses(street_pairs)
+    result.real = _per_language(real_pairs) if real_pairs else {}
+    result.real_misses = _misses(real_pairs)
+    result.urgency_misses = [
+        (e.text, e.intent, p.urgent) for e, p in street_pairs + real_pairs if gold_urgent(e) != p.urgent
+    ]
 
 
 def _decider(guesser: LanguageGuesser) -> NluService:
@@ -123,8 +195,30 @@ def _decider(guesser: LanguageGuesser) -> NluService:
     return NluService(model=None, languages=guesser, threshold=THRESHOLD)  # type: ignore[arg-type]
 
 
-def _decide(service: NluService, example: data.Example, ranking: list[tuple[str, float]], backend: str) -> Parse:
-    return service._decide(ranking, fold(example.text), example.language, backend, False)
+def _decide(
+    service: NluService,
+    example: data.Example,
+    ranking: list[tuple[str, float]],
+    backend: str,
+    urgency: urgency_model.UrgencyModel | None = None,
+) -> Parse:
+    probability = None if urgency is None else urgency.probability(example.text)
+    return service._decide(ranking, fold(example.text), example.language, backend, False, probability)
+
+
+def _classifier_scores(
+    items: list[tuple[data.Example, float]],
+) -> dict[str, tuple[float, float, int, int]]:
+    out = {}
+    for lang in (*LANGUAGES, "all"):
+        chosen = [(gold_urgent(e), p >= 0.5) for e, p in items if lang == "all" or e.language == lang]
+        if not chosen:
+            continue
+        hits = sum(g and s for g, s in chosen)
+        support = sum(g for g, _ in chosen)
+        said = sum(s for _, s in chosen)
+        out[lang] = (hits / support if support else 1.0, hits / said if said else 1.0, support, len(chosen))
+    return out
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -133,6 +227,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _folds(examples: list[data.Example], folds: int, seed: int) -> list[tuple[list[int], list[int]]]:
+    if folds < 2:  # test sets only (quick iteration): no cross-validation
+        return []
     labels = [f"{e.language}|{e.intent}" for e in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     return [(list(train), list(test)) for train, test in splitter.split(examples, labels)]
@@ -140,7 +236,7 @@ def _folds(examples: list[data.Example], folds: int, seed: int) -> list[tuple[li
 
 def _evaluate_embedded(
     training: data.TrainingData,
-    heldout: list[data.Example],
+    sets: TestSets,
     splits: list[tuple[list[int], list[int]]],
     guesser: LanguageGuesser,
     progress: Progress,
@@ -149,13 +245,18 @@ def _evaluate_embedded(
     result = BackendResult(name="embedded")
     decider = _decider(guesser)
     pairs: list[tuple[data.Example, Parse]] = []
+    classifier_cv: list[tuple[data.Example, float]] = []
     for number, (train_idx, test_idx) in enumerate(splits, 1):
         model = embedded.train([examples[i] for i in train_idx], training.lookups)
         for i in test_idx:
-            pairs.append((examples[i], _decide(decider, examples[i], model.rank(examples[i].text), "embedded")))
+            pairs.append((examples[i], _decide(decider, examples[i], model.rank(examples[i].text), "embedded", model.urgency)))
+            if model.urgency is not None:
+                classifier_cv.append((examples[i], model.urgency.probability(examples[i].text)))
         progress(f"embedded fold {number}/{len(splits)}: trained in {model.train_seconds:.1f}s")
-    result.cv = _per_language(pairs)
+    result.cv = _per_language(pairs) if pairs else {}
     result.confusions = _confusions(pairs)
+    if classifier_cv:
+        result.urgency_classifier["cv"] = _classifier_scores(classifier_cv)
 
     full = embedded.train(examples, training.lookups)
     result.train_seconds = full.train_seconds
@@ -170,14 +271,18 @@ def _evaluate_embedded(
         result.load_seconds = time.perf_counter() - started
 
     service = NluService(loaded, guesser, THRESHOLD)
-    held_pairs = [(e, service.parse(e.text, e.language)) for e in heldout]
-    result.heldout = _per_language(held_pairs) if heldout else {}
-    result.heldout_misses = _misses(held_pairs)
+    hints = [e.language for e in sets.heldout] + [e.language for e in sets.street] + [q.language for q in sets.real]
+    _fill_sets(result, sets, [service.parse(text, hint) for text, hint in zip(sets.texts(), hints)])
+    if loaded.urgency is not None:
+        real_gold = [data.Example(q.text, q.intent, q.language, q.urgent) for q in sets.real]
+        for name, chosen in (("heldout", sets.heldout), ("street", sets.street), ("real", real_gold)):
+            if chosen:
+                result.urgency_classifier[name] = _classifier_scores([(e, loaded.urgency.probability(e.text)) for e in chosen])
 
     # Latency of the whole parse (language, lexicon, model) on every text we have. Wall
     # clock on a shared 2-core machine includes other processes' time slices, so we also
     # report CPU time, and take the quietest of three passes.
-    texts = [e.text for e in examples + heldout]
+    texts = [e.text for e in examples] + sets.texts()
     for text in texts[:50]:
         service.parse(text)
     passes = [_timed_pass(service, texts) for _ in range(3)]
@@ -194,7 +299,7 @@ def _evaluate_embedded(
 
 def _evaluate_rasa(
     training: data.TrainingData,
-    heldout: list[data.Example],
+    sets: TestSets,
     splits: list[tuple[list[int], list[int]]],
     guesser: LanguageGuesser,
     progress: Progress,
@@ -210,7 +315,7 @@ def _evaluate_rasa(
             jobs.append({"name": f"fold{number}", "train": str(path), "texts": [examples[i].text for i in test_idx]})
         full_path = work / "full.yml"
         full_path.write_text(data.to_rasa_yaml(examples, training.extras), encoding="utf-8")
-        jobs.append({"name": "full", "train": str(full_path), "texts": [e.text for e in heldout]})
+        jobs.append({"name": "full", "train": str(full_path), "texts": sets.texts()})
         output = work / "answer.json"
         spec = {
             "config": str(rasa_project.CONFIG),
@@ -246,24 +351,31 @@ def _evaluate_rasa(
     by_name = {job["name"]: job for job in answer["jobs"]}
     pairs: list[tuple[data.Example, Parse]] = []
     fold_seconds = []
-    for number, (_, test_idx) in enumerate(splits, 1):
+    for number, (train_idx, test_idx) in enumerate(splits, 1):
         job = by_name[f"fold{number}"]
         fold_seconds.append(job["train_seconds"])
+        # Urgency is decided apart from the topic backend: the same classifier as in
+        # production (trained on this fold's training messages) serves DIET too.
+        urgency = urgency_model.train([examples[i] for i in train_idx], None, training.lookups)
         for i, ranking in zip(test_idx, job["rankings"]):
-            pairs.append((examples[i], _decide(decider, examples[i], _clean(ranking), "rasa")))
-    result.cv = _per_language(pairs)
+            pairs.append((examples[i], _decide(decider, examples[i], _clean(ranking), "rasa", urgency)))
+    result.cv = _per_language(pairs) if pairs else {}
     result.confusions = _confusions(pairs)
     full = by_name["full"]
-    held_pairs = [(e, _decide(decider, e, _clean(r), "rasa")) for e, r in zip(heldout, full["rankings"])]
-    result.heldout = _per_language(held_pairs) if heldout else {}
-    result.heldout_misses = _misses(held_pairs)
+    languages = [e.language for e in sets.heldout] + [e.language for e in sets.street] + [q.language for q in sets.real]
+    full_urgency = urgency_model.train(examples, None, training.lookups)
+    parses = [
+        _decide(decider, data.Example(text, "", language), _clean(ranking), "rasa", full_urgency)
+        for text, language, ranking in zip(sets.texts(), languages, full["rankings"])
+    ]
+    _fill_sets(result, sets, parses)
     result.train_seconds = full["train_seconds"]
     result.model_bytes = full["model_bytes"]
     latencies = [seconds for job in answer["jobs"] for seconds in job["latencies"]]
     result.latency_p50_ms = _percentile(latencies, 0.50)
     result.latency_p99_ms = _percentile(latencies, 0.99)
     result.latency_note = "Agent.parse_message in-process (HTTP to a Rasa server adds ~1-3 ms)"
-    result.note = f"mean fold training {statistics.mean(fold_seconds):.0f}s"
+    result.note = f"mean fold training {statistics.mean(fold_seconds):.0f}s" if fold_seconds else ""
     return result
 
 
@@ -314,17 +426,17 @@ def run_evaluation(
     started = time.perf_counter()
     backends = backends or ["embedded", "rasa"]
     training = data.load(data.TRAINING_DIR)
-    heldout = list(data.load(data.HELDOUT_DIR).examples) if data.HELDOUT_DIR.exists() else []
+    sets = TestSets.load()
     examples = list(training.examples)
     splits = _folds(examples, folds, seed)
     guesser = LanguageGuesser(LANGUAGES, "en")
     results: list[BackendResult] = []
     skipped: list[str] = []
     if "embedded" in backends:
-        results.append(_evaluate_embedded(training, heldout, splits, guesser, progress))
+        results.append(_evaluate_embedded(training, sets, splits, guesser, progress))
     if "rasa" in backends:
         if rasa_project.available():
-            results.append(_evaluate_rasa(training, heldout, splits, guesser, progress))
+            results.append(_evaluate_rasa(training, sets, splits, guesser, progress))
         else:
             skipped.append(f"rasa: {rasa_project.HOW_TO_GET_RASA}")
             progress(skipped[-1])
@@ -333,9 +445,11 @@ def run_evaluation(
         seed=seed,
         threshold=THRESHOLD,
         counts=dict(Counter(e.language for e in examples)),
-        heldout_counts=dict(Counter(e.language for e in heldout)),
+        heldout_counts=dict(Counter(e.language for e in sets.heldout)),
         backends=results,
-        detection=_detection(examples + heldout, guesser),
+        street_counts=dict(Counter(e.language for e in sets.street)),
+        real_count=len(sets.real),
+        detection=_detection(examples + sets.heldout + sets.street, guesser),
         seconds=time.perf_counter() - started,
         skipped=skipped,
         heldout_detection=_detection(heldout, guesser),

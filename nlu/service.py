@@ -15,19 +15,17 @@ from typing import TYPE_CHECKING
 from nlu.embedded import EmbeddedModel
 from nlu.intents import OUT_OF_SCOPE, URGENT_INTENTS
 from nlu.language import LanguageGuesser
-from nlu.normalize import fold, letters
+from nlu.normalize import clip, fold, letters
 from nlu.rasa_client import RasaClient, RasaUnavailable
+from nlu.slang import canonical
 from nlu.types import Parse
-from nlu.urgency import SafetyLexicon, load_lexicon
+from nlu.urgency import SafetyLexicon, UrgencyRule, load_lexicon
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger("haki.nlu")
 
-#: Urgent when the urgent intents together reach this probability, even if another
-#: intent ranks first: recall over precision (see docs/nlu-report.md for the trade-off).
-URGENT_PROBABILITY = 0.25
 #: Intents kept in Parse.ranking.
 RANKING_SIZE = 8
 #: Text beyond this is never even folded: a 1 MB paste costs the same as 20 kB.
@@ -71,6 +69,7 @@ class NluService:
         self.threshold = threshold
         self.rasa = rasa
         self.lexicon = lexicon or load_lexicon()
+        self.urgency_rule = UrgencyRule(self.lexicon)
 
     @property
     def backend(self) -> str:
@@ -100,27 +99,50 @@ class NluService:
             except RasaUnavailable as unavailable:
                 _record_fallback(str(unavailable))
                 fallback = True
+        probability = None
         if ranking is None:
-            ranking = self.model.rank(text)
-        return self._decide(ranking, folded, language, backend, fallback)
+            ranking, probability = self.model.rank_and_urgency(text)
+        return self._decide(ranking, folded, language, backend, fallback, probability)
+
+    def urgency_probability(self, text: str) -> float | None:
+        model = getattr(self.model, "urgency", None)
+        return None if model is None else model.probability(text)
 
     def _decide(
-        self, ranking: list[tuple[str, float]], folded: str, language: str, backend: str, fallback: bool
+        self,
+        ranking: list[tuple[str, float]],
+        folded: str,
+        language: str,
+        backend: str,
+        fallback: bool,
+        urgency_probability: float | None = None,
     ) -> Parse:
         top, confidence = ranking[0]
-        urgent_mass = sum(score for name, score in ranking if name in URGENT_INTENTS)
-        urgent = top in URGENT_INTENTS or urgent_mass >= URGENT_PROBABILITY or self.lexicon.matches(folded)
+        canonical_text = canonical(clip(folded))
+        if urgency_probability is None:
+            # Rankings from Rasa: the embedded urgency classifier still decides urgency.
+            urgency_probability = self.urgency_probability(folded)
+        urgency = self.urgency_rule.decide(folded, canonical_text, urgency_probability, top, confidence)
+        urgent = urgency.urgent
+        if not urgent and top in URGENT_INTENTS:
+            # The topic model hears "arrested" but the message is about the past or a
+            # general question: answer the best non-urgent topic instead.
+            calm = [(name, score) for name, score in ranking if name not in URGENT_INTENTS]
+            rest = sum(score for _, score in calm) or 1.0
+            ranking = [(name, score / rest) for name, score in calm] or ranking
+            top, confidence = ranking[0]
         intent = top
-        if confidence < self.threshold:
-            # Unsure. For an urgent message "I don't understand" is the worst answer,
-            # so the likeliest urgent intent stands in and safety information follows.
+        if confidence < self.threshold or (urgent and intent == OUT_OF_SCOPE):
+            # Unsure, or sure it is none of our topics while the message is urgent. For an
+            # urgent message "I don't understand" is the worst answer, so the likeliest
+            # urgent intent stands in and safety information follows.
             urgent_ranked = [(name, score) for name, score in ranking if name in URGENT_INTENTS]
             if urgent and urgent_ranked:
                 intent, confidence = urgent_ranked[0]
             else:
                 intent = OUT_OF_SCOPE
         kept = tuple((name, round(score, 4)) for name, score in ranking[:RANKING_SIZE])
-        return Parse(intent, round(confidence, 4), kept, urgent, language, backend, fallback)
+        return Parse(intent, round(confidence, 4), kept, urgent, language, backend, fallback, urgency.score, urgency.reason)
 
 
 def _as_text(value: object) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import joblib
 import sklearn
 
-from nlu import data, embedded
+from nlu import data, embedded, slang, urgency_model
 
 log = logging.getLogger("haki.nlu")
 
@@ -40,7 +40,8 @@ def model_dir(var_dir: Path) -> Path:
 
 
 def current_hash(training_dir: Path = data.TRAINING_DIR) -> str:
-    return data.files_hash(data.yaml_files(training_dir), embedded.MODEL_VERSION, sklearn.__version__)
+    inputs = data.yaml_files(training_dir) + slang.tables_hash_inputs() + urgency_model.training_files() + [urgency_model.LEXICON_FOR_HASH]
+    return data.files_hash(inputs, embedded.MODEL_VERSION, sklearn.__version__)
 
 
 def saved_hash(var_dir: Path) -> str | None:

@@ -16,6 +16,10 @@ class Parse:
     ``backend`` names what actually produced the intent ("embedded" or "rasa");
     ``fallback`` is True when the rasa backend was configured but the embedded model
     answered because Rasa was slow or down.
+
+    Urgency is decided apart from the topic (``nlu/urgency.py``): "they said if you want
+    to work you must give us sex" is ``police_bribe`` *and* urgent; a question about a
+    past arrest is never given an ``urgent_*`` intent.
     """
 
     intent: str
@@ -25,3 +29,8 @@ class Parse:
     language: str
     backend: str
     fallback: bool
+    #: the urgency classifier's probability after the tense adjustments (nlu/urgency.py)
+    urgency_score: float = 0.0
+    #: which branch of the urgency rule decided (past, extortion, lexicon, custody,
+    #: score, intent, none): for the report and for debugging, never shown to people
+    urgency_reason: str = ""

@@ -133,3 +133,32 @@ def test_fast_scorer_equals_the_sklearn_pipeline(nlu_service: NluService) -> Non
         fast = dict(model.rank(text))
         got = np.array([fast[c] for c in model.classes])
         assert np.allclose(got, expected, atol=1e-6)
+
+
+# --- Issue 14: other legal problems get the out-of-scope answer, not a police topic. ---
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i need to divorce my wife but i have no money at all",
+        "my refugee status paper is expired, can home affairs fine me",
+        "the landlord cut off our water to make us leave",
+        "how do i claim my late fathers pension",
+    ],
+)
+def test_other_legal_problems_are_out_of_scope(nlu_service: NluService, text: str) -> None:
+    parse = nlu_service.parse(text, "en")
+    assert parse.intent == "out_of_scope" and not parse.urgent, parse
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("the rubber burst with a client last night, i need the hiv pills", "find_health_service"),
+        ("are the cops allowed to read the sms on my phone", "rights_search"),
+        ("if i give the officer money am i guilty of bribery too", "police_bribe"),
+        ("im afraid the police will punish me for reporting them", "report_police"),
+    ],
+)
+def test_topics_the_issue_extends_reach_existing_intents(nlu_service: NluService, text: str, intent: str) -> None:
+    assert nlu_service.parse(text, "en").intent == intent
