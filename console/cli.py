@@ -27,18 +27,23 @@ def console() -> None:
 @click.option("--responder", "responder_id", type=int, help="Invite the responder with this id.")
 @click.option("--coordinator", "organisation", help="Invite a coordinator of this organisation.")
 @click.option("--admin", is_flag=True, help="Invite an administrator (set-up only, sees no cases).")
-def invite(responder_id: int | None, organisation: str | None, admin: bool) -> None:
+@click.option("--oversight", "oversight_body", help="Invite a reader of the figures only, from this body.")
+def invite(responder_id: int | None, organisation: str | None, admin: bool,
+           oversight_body: str | None) -> None:
     """Print a one-time link that creates a console account; it expires (HAKI_CONSOLE_INVITE_HOURS)."""
-    from bot.escalation.models import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_RESPONDER
+    from bot.escalation.models import ROLE_ADMIN, ROLE_COORDINATOR, ROLE_OVERSIGHT, ROLE_RESPONDER
     from bot.storage.base import utcnow
     from bot.storage.db import Database
     from console.auth import AuthError
     from console.auth import invite as make_invite
 
-    if sum(x is not None and x is not False for x in (responder_id, organisation, admin or None)) != 1:
-        _fail("give exactly one of --responder N, --coordinator ORG, --admin")
+    chosen = (responder_id, organisation, admin or None, oversight_body)
+    if sum(x is not None and x is not False for x in chosen) != 1:
+        _fail("give exactly one of --responder N, --coordinator ORG, --admin, --oversight BODY")
         return
-    role = ROLE_RESPONDER if responder_id else ROLE_COORDINATOR if organisation else ROLE_ADMIN
+    role = (ROLE_RESPONDER if responder_id else ROLE_COORDINATOR if organisation
+            else ROLE_OVERSIGHT if oversight_body else ROLE_ADMIN)
+    organisation = organisation or oversight_body
     settings = get_settings()
     database = Database(settings.database_url)
     try:

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ from bot.escalation import escalation_of
 from bot.escalation.models import (
     ROLE_ADMIN,
     ROLE_COORDINATOR,
+    ROLE_OVERSIGHT,
     ROLE_RESPONDER,
     TO_PERSON,
     AuditEntry,
@@ -51,6 +52,8 @@ from bot.escalation.models import (
 )
 from bot.escalation.notices import region_label
 from bot.escalation.outcomes import outcome_codes
+from bot.figures.page import render_report_page
+from bot.figures.report import ReportError, build_report, last_complete_month
 from bot.escalation.service import (
     Actor,
     Denied,
@@ -72,6 +75,9 @@ blueprint = Blueprint("console", __name__, url_prefix="/console",
 #: No script at all; styles and images only from us (the TOTP QR code is an inline data: SVG).
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
+#: The figures page is one self-contained document (bot/figures/page.py) with its CSS and
+#: SVG charts inline; it shows aggregates from our own database, never typed text.
+CSP_FIGURES = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -116,7 +122,7 @@ def _csrf() -> None:
 
 @blueprint.after_request
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = CSP_FIGURES if g.get("figures_page") else CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
@@ -324,6 +330,8 @@ def _qr_svg(uri: str) -> str:
 def index() -> Any:
     uow: UnitOfWork = g.uow
     actor: Actor = g.actor
+    if g.account.role == ROLE_OVERSIGHT:
+        return redirect(url_for("console.figures_page"))  # no inbox: aggregates only
     now = utcnow()
     page = max(0, min(request.args.get("page", 0, type=int) or 0, 1000))
     rows = inbox(uow.session, actor, now, page)
@@ -471,6 +479,26 @@ def audit_page() -> Any:
     g.uow.audit(actor, "view_audit")
     return render_template("audit.html", entries=entries,
                            actor=actor, account=g.account)
+
+
+# --- the monthly figures: coordinators and oversight bodies ------------------------------------
+@blueprint.get("/figures")
+@signed_in
+def figures_page() -> Any:
+    """The suppressed monthly report (bot/figures/): every cell 1-4 hidden, complete months only."""
+    if g.account.role not in (ROLE_COORDINATOR, ROLE_OVERSIGHT):
+        abort(404)
+    services = _services()
+    last = request.args.get("to") or last_complete_month(datetime.now(timezone.utc))
+    first = request.args.get("from") or last
+    try:
+        report = build_report(g.uow.session, services.settings.content_dir,
+                              services.settings.jurisdiction, first, last)
+    except ReportError as error:
+        return f"{error}", 400
+    g.uow.audit(g.actor, "view_figures", detail=f"{first[:7]}..{last[:7]}")
+    g.figures_page = True
+    return render_report_page(report)
 
 
 # --- the admin's page: accounts (set-up only, no cases) -------------------------------------

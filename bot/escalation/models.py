@@ -194,7 +194,9 @@ class CaseNote(Base):
 ROLE_RESPONDER = "responder"
 ROLE_COORDINATOR = "coordinator"
 ROLE_ADMIN = "admin"
-CONSOLE_ROLES = (ROLE_RESPONDER, ROLE_COORDINATOR, ROLE_ADMIN)
+#: Oversight bodies: the suppressed monthly figures only, never a case (docs/oversight.md).
+ROLE_OVERSIGHT = "oversight"
+CONSOLE_ROLES = (ROLE_RESPONDER, ROLE_COORDINATOR, ROLE_ADMIN, ROLE_OVERSIGHT)
 
 
 class ConsoleAccount(Base):

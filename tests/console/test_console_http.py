@@ -134,6 +134,32 @@ def test_an_admin_sees_no_cases(world: ConsoleWorld) -> None:
     assert admin.get(f"/console/case/{reference}").status_code == 404
 
 
+def test_an_oversight_body_reads_the_figures_and_never_a_case(world: ConsoleWorld) -> None:
+    world.responder()
+    reference = world.open_case()
+    reader = world.enrol(world.invitation(role="oversight", organisation="Human Rights Commission"))
+    landing = reader.get("/console/")
+    assert landing.status_code == 302 and landing.headers["Location"].endswith("/console/figures")
+    figures = reader.get("/console/figures")
+    page = figures.get_data(as_text=True)
+    assert figures.status_code == 200 and "<svg" in page and reference not in page
+    assert "'unsafe-inline'" in figures.headers["Content-Security-Policy"]  # its own inline CSS
+    assert "script-src" not in figures.headers["Content-Security-Policy"]  # still no script
+    assert reader.get(f"/console/case/{reference}").status_code == 404
+    assert reader.get("/console/audit").status_code == 404
+    assert reader.get("/console/figures?from=2026-13&to=2026-01").status_code == 400
+    assert any(action == "view_figures" for _, action in audit_actions(world))
+
+
+def test_figures_are_for_coordinators_and_oversight_only(world: ConsoleWorld) -> None:
+    coordinator = world.enrol(world.invitation(organisation="Sisonke"))
+    assert coordinator.get("/console/figures").status_code == 200
+    assert "Figures" in coordinator.get("/console/").get_data(as_text=True)
+    responder = world.enrol(world.invitation(responder_id=world.responder()))
+    assert responder.get("/console/figures").status_code == 404
+    assert world.enrol(world.invitation(role="admin")).get("/console/figures").status_code == 404
+
+
 def test_a_responder_keeps_seeing_a_case_that_moved_on_but_cannot_act(world: ConsoleWorld) -> None:
     first, second = world.responder(), world.responder()
     reference = world.open_case()
