@@ -34,6 +34,7 @@ from bot.messages import Channel
 from bot.storage.base import utcnow
 from bot.storage.models import ProviderErasure
 from bot.turn import Turn
+from webhooks.delivery_error import DeliveryError
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -96,8 +97,6 @@ def register(services: Services, sender: TwilioSmsSender) -> None:
 def erase_at_twilio(services: Services, sender: TwilioSmsSender,
                     now: datetime | None = None) -> int:
     """Work through the due rows; returns how many numbers were fully erased."""
-    from webhooks.outbound import DeliveryError
-
     now = now or utcnow()
     done = 0
     for row_id, token, message_id in _claim(services, now):

@@ -34,6 +34,7 @@ from bot.identity import log_tag, pseudonym
 from bot.messages import Channel, OutboundMessage
 from bot.render import render_sms, render_telegram
 from bot.storage.base import utcnow
+from webhooks.delivery_error import DeliveryError
 from webhooks.pacing import ChatPacer, PaceTooSlow
 from webhooks.reply_outbox import Pending, ReplyStore
 
@@ -72,23 +73,6 @@ def quiet_client_loggers() -> None:
     for name in ("httpx", "httpcore", "twilio.http_client"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("twilio.request_validator").setLevel(logging.ERROR)
-
-
-class DeliveryError(Exception):
-    """A send failed. ``retry_after``: seconds the provider asked us to wait (None: use
-    your own back-off). ``permanent``: retrying cannot help (blocked, opted out, bad
-    number). ``opted_out``: Twilio says they texted STOP; ``blocked``: they blocked the
-    Telegram bot. The message never contains the address, the text or a token."""
-
-    def __init__(self, reason: str, *, retry_after: float | None = None,
-                 permanent: bool = False, opted_out: bool = False,
-                 blocked: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.permanent = permanent
-        self.opted_out = opted_out
-        self.blocked = blocked
 
 
 class EventLoopThread:

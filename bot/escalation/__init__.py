@@ -45,9 +45,14 @@ class Escalation:
     @property
     def queue(self) -> NotificationQueue:
         if self._queue is None:
-            from bot.escalation.queues import build_queue
+            if self.services.settings.queue == "celery":
+                from bot.escalation.tasks import CeleryQueue  # imports Celery: only when used
 
-            self._queue = build_queue(self.services)
+                self._queue = CeleryQueue(self.services)
+            else:
+                from bot.escalation.queues import InProcessQueue
+
+                self._queue = InProcessQueue(self.services)
             # Closers run last-added first: stopping our workers before the senders they
             # use lets an in-flight send finish instead of timing out on a closed client.
             self.services.closers.append(self.close)

@@ -141,31 +141,7 @@ class InProcessQueue:
             thread.join(timeout=10)
 
 
-class CeleryQueue:
-    """Hands ids to the Celery worker through Redis (``bot.escalation.tasks``)."""
-
-    def __init__(self, services: Services) -> None:
-        from bot.escalation import tasks
-
-        self._services = services
-        self._app = tasks.configure(services.settings)
-        self._task = tasks.deliver_notification
-
-    def enqueue(self, notification_id: int, delay: float = 0.0) -> None:
-        try:
-            # retry=False: with Redis down, fail at once instead of holding the person's
-            # webhook reply; the row stays pending and the sweep queues it again.
-            self._task.apply_async((notification_id,), countdown=delay or None, retry=False)
-        except Exception as error:  # noqa: BLE001 - kombu raises several connection errors
-            log.warning("could not queue notification; the sweep will (%s)", type(error).__name__,
-                        extra={"notification": notification_id})
-            _mark_unqueued(self._services, notification_id)
-
-    def close(self) -> None:
-        pass
-
-
-def _mark_unqueued(services: Services, notification_id: int) -> None:
+def mark_unqueued(services: Services, notification_id: int) -> None:
     """Clear ``queued_at`` so the next sweep picks the row up without waiting its grace."""
     try:
         with services.db.session() as session:
@@ -174,9 +150,3 @@ def _mark_unqueued(services: Services, notification_id: int) -> None:
                             .values(queued_at=None))
     except Exception:  # noqa: BLE001 - the sweep's grace period still covers it
         log.exception("could not mark notification as unqueued")
-
-
-def build_queue(services: Services) -> NotificationQueue:
-    if services.settings.queue == "celery":
-        return CeleryQueue(services)
-    return InProcessQueue(services)

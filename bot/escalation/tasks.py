@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 
+from bot.escalation.queues import mark_unqueued
 from bot.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
@@ -120,9 +121,31 @@ def deliver_notification(self: Any, notification_id: int) -> str:
 
 @app.task(name=SWEEP_TASK, acks_late=True)
 def sweep_task() -> dict[str, int]:
-    from bot.escalation.queues import CeleryQueue
     from bot.escalation.sweeps import sweep
 
     services = worker_services()
     report = sweep(services, CeleryQueue(services))
     return dict(report.__dict__)
+
+
+# --- the web process's side: queueing for the worker ---------------------------------------
+class CeleryQueue:
+    """Hands ids to the Celery worker through Redis (the tasks above)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._app = configure(services.settings)
+        self._task = deliver_notification
+
+    def enqueue(self, notification_id: int, delay: float = 0.0) -> None:
+        try:
+            # retry=False: with Redis down, fail at once instead of holding the person's
+            # webhook reply; the row stays pending and the sweep queues it again.
+            self._task.apply_async((notification_id,), countdown=delay or None, retry=False)
+        except Exception as error:  # noqa: BLE001 - kombu raises several connection errors
+            log.warning("could not queue notification; the sweep will (%s)", type(error).__name__,
+                        extra={"notification": notification_id})
+            mark_unqueued(self._services, notification_id)
+
+    def close(self) -> None:
+        pass
