@@ -25,6 +25,15 @@ IN_WORDS = [
     ("zu", "amaphoyisa ayangishaya manje", "yebo", "eThekwini", "hhayi", "yebo", "kwazulu_natal"),
     ("af", "die polisie arresteer my nou", "paralegal", "kaapstad", "nee", "ja asseblief", "western_cape"),
     ("af", "die polisie slaan my nou", "ja", "gauteng", "nee dankie", "ja", "gauteng"),
+    # isiXhosa, Sesotho, Setswana, Sepedi (issue 16): place names as people say them there.
+    ("xh", "ndibanjiwe ngamapolisa ngoku", "iparalegal", "eKapa", "hayi", "ewe ndiyacela", "western_cape"),
+    ("xh", "ndibanjiwe ngamapolisa ngoku", "ewe", "eRhawutini", "hayi enkosi", "ewe", "gauteng"),
+    ("st", "ke tshwerwe hona jwale ke mona seteisheneng", "paralegal", "Foreistata", "tjhe", "e ka kopo", "free_state"),
+    ("st", "ke tshwerwe hona jwale ke mona seteisheneng", "ee", "ke Tshwane", "tjhe ke a leboha", "e", "gauteng"),
+    ("tn", "tsala ya me e lwala thata mo seleng", "ee", "Mahikeng", "nnyaa", "ee tsweetswee", "north_west"),
+    ("tn", "tsala ya me e lwala thata mo seleng", "paralegal", "Kapa Bokone", "nnyaa ke a leboga", "ee", "northern_cape"),
+    ("nso", "maphodisa a a mpetha bjale", "paralegal", "Polokwane", "aowa", "ee hle", "limpopo"),
+    ("nso", "maphodisa a a mpetha bjale", "ee", "Kapa", "aowa", "ee", "western_cape"),
 ]
 
 
