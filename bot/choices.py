@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from nlu.language_table import load_table
+
 if TYPE_CHECKING:
     from bot.turn import Turn
 
@@ -119,7 +121,10 @@ def _labels(turn: Turn, key: str) -> list[str]:
                 labels.append(topic.title)
     elif action == "lang":
         labels.append(argument)
-        labels.append(turn.content.text(f"language_name_{argument}", argument, turn.jurisdiction))
+        # The language's own name from the language table (content/common/languages.yml):
+        # every language listed there has one, not only those with a language_name_ text.
+        info = load_table().get(argument)
+        labels.append(info.own if info else argument)
     elif key.startswith(AREA_PREFIX) and argument != "region:unknown":
         for language in languages:
             labels.append(turn.content.text(f"region_{key[len(AREA_PREFIX):]}", language, turn.jurisdiction))
