@@ -249,7 +249,10 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
         turn.notes["intent"] = "held_over_48_hours"
         return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
     if first_contact and parse.intent in {"greet", "menu"}:
-        return with_welcome(turn, main_menu(turn), first_contact)
+        # "dumela" is Sesotho and Setswana: a greeting whose language is unsure gets the
+        # one-line language choice too, before the menu.
+        note = language_choice.uncertain_first_message(turn, guess)
+        return with_welcome(turn, ([note] if note else []) + main_menu(turn), first_contact)
     placed = parse.intent in turn.content.topic_intents(turn.jurisdiction) and not _unsure(turn, parse)
     if context and choices.refers_back(turn) and not placed:
         turn.notes["intent"] = context
