@@ -183,3 +183,20 @@ def test_every_topic_answer_fits_two_segments(services, language) -> None:
         topic = services.content.topic("za", intent, language)
         assert topic is not None and topic.translated, f"{language}/{intent}"
         assert count_segments(render_sms(OutboundMessage(text=topic.sms))).segments <= 2, f"{language}/{intent}"
+
+
+# --- situations in words (content/common/choices.yml, situations) ---------------------------
+@pytest.mark.parametrize(("language", "message", "situation"), [
+    ("nso", "lephodisa le nkatile bjale", "sexual_violence"),
+    ("xh", "ipolisa lithathe ifowuni yam ngoku", "phone_taken"),
+    ("tn", "mapodisi a ntshwere go feta diura di le 48 ga ke ise ke ye kgotlatshekelong", "held_48h"),
+    ("st", "ke tshwerwe, mapolesa a batla tjhelete hore ba ntokolle hona jwale", "extortion"),
+])
+def test_an_urgent_message_gets_its_situation_safety_text_in_its_language(person_on, services, language,
+                                                                          message, situation) -> None:
+    person = person_on(Channel.SMS)
+    person.says(f"LANG {language}")
+    replies = person.says(message)
+    assert replies[0].text.startswith(services.content.text(f"safety_{situation}", language, "za"))
+    assert count_segments(render_sms(replies[0])).segments <= 2
+    never_a_command_prompt(services, replies, person)
