@@ -171,7 +171,9 @@ def test_whatever_the_replies_the_person_always_knows_where_they_stand(
     if liaison_on_duty and not any(r.kind == "liaison" for r in world.responders()):
         world.responder(kind="liaison")
     content = world.services.content
-    endings = [content.text(key, "en", responder="paralegal").split("{")[0][:20] for key in ENDINGS]
+    # In every language: "LANG zu" may come first, and the ending is then said in isiZulu.
+    endings = [content.text(key, code, responder="paralegal").split("{")[0][:20]
+               for key in ENDINGS for code in world.services.settings.language_codes]
     person = world.person(Channel.SMS)
     person.says("they are arresting me right now")
     for reply in replies:
