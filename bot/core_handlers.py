@@ -249,9 +249,11 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
         turn.notes["intent"] = "held_over_48_hours"
         return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
     if first_contact and parse.intent in {"greet", "menu"}:
-        # "dumela" is Sesotho and Setswana: a greeting whose language is unsure gets the
-        # one-line language choice too, before the menu.
-        note = language_choice.uncertain_first_message(turn, guess)
+        # "dumela" is Sesotho, Setswana and Sepedi: a greeting whose language is unsure gets
+        # the one-line language choice too, before the menu; not a plain "hi" answered in
+        # the default language (one SMS segment more for most first messages otherwise).
+        default = turn.services.settings.default_language
+        note = language_choice.uncertain_first_message(turn, guess) if guess.code != default else None
         return with_welcome(turn, ([note] if note else []) + main_menu(turn), first_contact)
     placed = parse.intent in turn.content.topic_intents(turn.jurisdiction) and not _unsure(turn, parse)
     if context and choices.refers_back(turn) and not placed:

@@ -113,6 +113,14 @@ def test_an_uncertain_first_message_gets_a_one_line_choice(person_on, services) 
     assert line not in texts(other.says("ke tshwerwe ke maphodisa bjale ke nyaka ramolao"))
 
 
+@pytest.mark.parametrize(("greeting", "line"), [("hi", False), ("thobela", True), ("molo", True)])
+def test_a_greeting_gets_the_language_line_only_when_not_in_the_default_language(person_on, services,
+                                                                                greeting, line) -> None:
+    replies = person_on(Channel.SMS).says(greeting)
+    assert (choice_line(services.settings.language_codes) in texts(replies)) is line
+    assert replies[-1].intent == "menu"
+
+
 def test_a_chosen_language_is_kept_whatever_the_message_looks_like(person_on, services) -> None:
     person = person_on(Channel.SMS)
     person.says("LANG tn")
