@@ -256,6 +256,13 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
     if parse.intent == "rights_48_hours" and choices.situation(turn) == "held_48h":
         turn.notes["intent"] = "held_over_48_hours"
         return with_welcome(turn, answer_intent(turn, "held_over_48_hours"), first_contact)
+    if first_contact and parse.intent in {"greet", "menu"}:
+        # "dumela" is Sesotho, Setswana and Sepedi: a greeting whose language is unsure gets
+        # the one-line language choice too, before the menu; not a plain "hi" answered in
+        # the default language (one SMS segment more for most first messages otherwise).
+        default = turn.services.settings.default_language
+        note = language_choice.uncertain_first_message(turn, guess) if guess.code != default else None
+        return with_welcome(turn, ([note] if note else []) + main_menu(turn), first_contact)
     # A short message that points back ("can I get in trouble for that") stays with the last
     # topic unless the model is sure it names a new one: models read "trouble" as a topic.
     placed = (parse.intent in turn.content.topic_intents(turn.jurisdiction) and not _unsure(turn, parse)
@@ -264,9 +271,7 @@ def answer_text(turn: Turn, first_contact: bool) -> Replies:
         turn.notes["intent"] = context
         turn.notes["context"] = True
         return with_welcome(turn, answer_intent(turn, context), first_contact)
-    if first_contact and parse.intent in {"greet", "menu"}:
-        replies = main_menu(turn)
-    elif _unsure(turn, parse) and len(_clarify_candidates(turn, parse)) >= 2:
+    if _unsure(turn, parse) and len(_clarify_candidates(turn, parse)) >= 2:
         replies = clarify(turn, parse)
     else:
         replies = answer_intent(turn, parse.intent)

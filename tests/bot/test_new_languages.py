@@ -47,7 +47,9 @@ def test_no_money_for_a_lawyer_gets_the_lawyer_answer_in_that_language(person_on
 
 
 @pytest.mark.parametrize(("language", "message", "safety"), [
-    ("tn", "tsala ya me e lwala thata mo seleng", "urgent_medical_custody"),
+    # "lwala" (sick) is a medical situation word (content/common/choices.yml), so the
+    # medical safety text comes, as "sick in the cells" does in English.
+    ("tn", "tsala ya me e lwala thata mo seleng", "situation:medical"),
     ("st", "ke tshwerwe hona jwale ke mona seteisheneng", "urgent_arrested_now"),
     ("nso", "maphodisa a a mpetha bjale", "urgent_violence"),
     ("xh", "ndibanjiwe ngamapolisa ngoku", "urgent_arrested_now"),
@@ -55,7 +57,11 @@ def test_no_money_for_a_lawyer_gets_the_lawyer_answer_in_that_language(person_on
 def test_urgent_messages_get_the_safety_text_in_their_language(person_on, services, language, message, safety) -> None:
     person = person_on(Channel.SMS)
     replies = person.says(message)
-    assert replies[0].text == services.content.safety("za", safety, language)
+    if safety.startswith("situation:"):
+        # The situation's own safety text, maybe followed by the key line of a topic.
+        assert replies[0].text.startswith(services.content.text(f"safety_{safety[10:]}", language, "za"))
+    else:
+        assert replies[0].text == services.content.safety("za", safety, language)
     never_a_command_prompt(services, replies, person)
 
 
@@ -105,6 +111,14 @@ def test_an_uncertain_first_message_gets_a_one_line_choice(person_on, services) 
     # A clear first message does not get it.
     other = person_on(Channel.SMS)
     assert line not in texts(other.says("ke tshwerwe ke maphodisa bjale ke nyaka ramolao"))
+
+
+@pytest.mark.parametrize(("greeting", "line"), [("hi", False), ("thobela", True), ("molo", True)])
+def test_a_greeting_gets_the_language_line_only_when_not_in_the_default_language(person_on, services,
+                                                                                greeting, line) -> None:
+    replies = person_on(Channel.SMS).says(greeting)
+    assert (choice_line(services.settings.language_codes) in texts(replies)) is line
+    assert replies[-1].intent == "menu"
 
 
 def test_a_chosen_language_is_kept_whatever_the_message_looks_like(person_on, services) -> None:
@@ -177,3 +191,20 @@ def test_every_topic_answer_fits_two_segments(services, language) -> None:
         topic = services.content.topic("za", intent, language)
         assert topic is not None and topic.translated, f"{language}/{intent}"
         assert count_segments(render_sms(OutboundMessage(text=topic.sms))).segments <= 2, f"{language}/{intent}"
+
+
+# --- situations in words (content/common/choices.yml, situations) ---------------------------
+@pytest.mark.parametrize(("language", "message", "situation"), [
+    ("nso", "lephodisa le nkatile bjale", "sexual_violence"),
+    ("xh", "ipolisa lithathe ifowuni yam ngoku", "phone_taken"),
+    ("tn", "mapodisi a ntshwere go feta diura di le 48 ga ke ise ke ye kgotlatshekelong", "held_48h"),
+    ("st", "ke tshwerwe, mapolesa a batla tjhelete hore ba ntokolle hona jwale", "extortion"),
+])
+def test_an_urgent_message_gets_its_situation_safety_text_in_its_language(person_on, services, language,
+                                                                          message, situation) -> None:
+    person = person_on(Channel.SMS)
+    person.says(f"LANG {language}")
+    replies = person.says(message)
+    assert replies[0].text.startswith(services.content.text(f"safety_{situation}", language, "za"))
+    assert count_segments(render_sms(replies[0])).segments <= 2
+    never_a_command_prompt(services, replies, person)

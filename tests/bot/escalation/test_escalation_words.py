@@ -25,6 +25,15 @@ IN_WORDS = [
     ("zu", "amaphoyisa ayangishaya manje", "yebo", "eThekwini", "hhayi", "yebo", "kwazulu_natal"),
     ("af", "die polisie arresteer my nou", "paralegal", "kaapstad", "nee", "ja asseblief", "western_cape"),
     ("af", "die polisie slaan my nou", "ja", "gauteng", "nee dankie", "ja", "gauteng"),
+    # isiXhosa, Sesotho, Setswana, Sepedi (issue 16): place names as people say them there.
+    ("xh", "ndibanjiwe ngamapolisa ngoku", "iparalegal", "eKapa", "hayi", "ewe ndiyacela", "western_cape"),
+    ("xh", "ndibanjiwe ngamapolisa ngoku", "ewe", "eRhawutini", "hayi enkosi", "ewe", "gauteng"),
+    ("st", "ke tshwerwe hona jwale ke mona seteisheneng", "paralegal", "Foreistata", "tjhe", "e ka kopo", "free_state"),
+    ("st", "ke tshwerwe hona jwale ke mona seteisheneng", "ee", "ke Tshwane", "tjhe ke a leboha", "e", "gauteng"),
+    ("tn", "tsala ya me e lwala thata mo seleng", "ee", "Mahikeng", "nnyaa", "ee tsweetswee", "north_west"),
+    ("tn", "tsala ya me e lwala thata mo seleng", "paralegal", "Kapa Bokone", "nnyaa ke a leboga", "ee", "northern_cape"),
+    ("nso", "maphodisa a a mpetha bjale", "paralegal", "Polokwane", "aowa", "ee hle", "limpopo"),
+    ("nso", "maphodisa a a mpetha bjale", "ee", "Kapa", "aowa", "ee", "western_cape"),
 ]
 
 
@@ -162,7 +171,9 @@ def test_whatever_the_replies_the_person_always_knows_where_they_stand(
     if liaison_on_duty and not any(r.kind == "liaison" for r in world.responders()):
         world.responder(kind="liaison")
     content = world.services.content
-    endings = [content.text(key, "en", responder="paralegal").split("{")[0][:20] for key in ENDINGS]
+    # In every language: "LANG zu" may come first, and the ending is then said in isiZulu.
+    endings = [content.text(key, code, responder="paralegal").split("{")[0][:20]
+               for key in ENDINGS for code in world.services.settings.language_codes]
     person = world.person(Channel.SMS)
     person.says("they are arresting me right now")
     for reply in replies:
