@@ -43,6 +43,7 @@ from bot.escalation.models import (
     Case,
 )
 from bot.escalation.regions import UNKNOWN, regions_for
+from bot.figures.marking import violation_of
 from bot.escalation.routing import ranked_candidates
 from bot.messages import Channel, OutboundMessage, ReplyOption
 from bot.storage.base import utcnow
@@ -72,7 +73,11 @@ class Flow:
         """After the core's safety text: offer to tell someone (or count it anonymously)."""
         parsed = turn.notes.get("category") or (turn.parse.intent if turn.parse is not None else None)
         category = parsed if parsed and parsed != "out_of_scope" else safety_intent
-        return self.offer(turn, category, "urgent", "esc_offer")
+        # The situation the words describe ("forced himself on me": sexual violence) names the
+        # violation for the oversight figures more precisely than the intent can.
+        situation = choices.situation(turn)
+        extra = {"situation": situation} if situation else {}
+        return self.offer(turn, category, "urgent", "esc_offer", **extra)
 
     def talk_to_person(self, turn: Turn) -> Replies:
         """The "talk to a person" answer, then the offer to pass the case on. On SMS one
@@ -325,6 +330,8 @@ class Flow:
             urgency=data.get("urgency", "normal"), kind=kind,
             callback_allowed=data.get("callback") == "yes" and turn.inbound.channel is Channel.SMS)
         case, notifications = cases.create_case(turn.session, turn.services, details, now)
+        if data.get("situation") and case.created_at == now:  # a new case, not a twin tap's
+            case.violation = self._violation(turn, data)
         # POPIA s11: we must be able to show when consent was given.
         person.consents = {**(person.consents or {}), f"escalation:{case.reference}": now.isoformat()}
         self.escalation.enqueue_after_commit(turn, notifications)
@@ -391,6 +398,7 @@ class Flow:
         turn.clear_step()
         now = utcnow()
         turn.session.add(AnonymousReport(jurisdiction=turn.jurisdiction,
+                                         violation=self._violation(turn, data),
                                          category=data.get("category", "talk_to_person"),
                                          region=data.get("region", UNKNOWN),
                                          month=now.strftime("%Y-%m")))
@@ -425,6 +433,15 @@ class Flow:
         if verb == "start":
             return self.talk_to_person(turn)
         return core.main_menu(turn)
+
+    @staticmethod
+    def _violation(turn: Turn, data: dict[str, str]) -> str | None:
+        """None: derived from the category when the row is written (bot/figures/marking.py)."""
+        if not data.get("situation"):
+            return None
+        return violation_of(turn.services.settings.content_dir, turn.jurisdiction,
+                            data.get("category", "talk_to_person"), data.get("urgency"),
+                            data["situation"])
 
     # --- words -----------------------------------------------------------------------------
     @staticmethod

@@ -37,9 +37,10 @@ def install(content_dir: Path) -> None:
             event.listen(model, "before_insert", _before_insert)
 
 
-def violation_of(content_dir: Path, jurisdiction: str, category: str, urgency: str | None) -> str | None:
+def violation_of(content_dir: Path, jurisdiction: str, category: str, urgency: str | None,
+                 situation: str | None = None) -> str | None:
     try:
-        return load(content_dir, jurisdiction).violation_for(category, urgency)
+        return load(content_dir, jurisdiction).violation_for(category, urgency, situation)
     except TaxonomyError:
         return None  # a jurisdiction without a taxonomy yet: derived again when read
 

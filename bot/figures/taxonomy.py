@@ -7,7 +7,7 @@ the intent it was made from (never from anything the person typed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +38,9 @@ class Taxonomy:
     place_level: str
     #: intent -> {"urgent": violation, "normal": violation}
     from_intent: dict[str, dict[str, str]]
+    #: the situation the person's words describe (content's choices.yml) -> violation; it
+    #: wins over the intent, which cannot tell sexual violence from other violence
+    from_situation: dict[str, str] = field(default_factory=dict)
 
     @property
     def violation_ids(self) -> tuple[str, ...]:
@@ -46,8 +49,11 @@ class Taxonomy:
     def label(self, violation: str) -> str:
         return next((v.label for v in self.violations if v.id == violation), violation)
 
-    def violation_for(self, intent: str | None, urgency: str | None = None) -> str:
+    def violation_for(self, intent: str | None, urgency: str | None = None,
+                      situation: str | None = None) -> str:
         """The violation a record made from ``intent`` counts under (``other`` if unknown)."""
+        if situation and situation in self.from_situation:
+            return self.from_situation[situation]
         rule = self.from_intent.get(intent or "")
         if rule is None:
             return OTHER
@@ -83,10 +89,14 @@ def _load(content_dir: str, jurisdiction: str) -> Taxonomy:
             if set(both) != {URGENT, "normal"} or not set(both.values()) <= ids:
                 raise TaxonomyError(f"{path}: from_intent.{intent} must name violations above")
             from_intent[str(intent)] = {k: str(v) for k, v in both.items()}
+        from_situation = {str(k): str(v) for k, v in (data.get("from_situation") or {}).items()}
+        if not set(from_situation.values()) <= ids:
+            raise TaxonomyError(f"{path}: from_situation must name violations above")
         perpetrators = {str(k): str(v) for k, v in data["perpetrators"].items()}
         if NOT_RECORDED not in perpetrators:
             raise TaxonomyError(f"{path}: perpetrators must include {NOT_RECORDED!r}")
     except (KeyError, TypeError, AttributeError) as error:
         raise TaxonomyError(f"{path}: malformed taxonomy ({error})") from error
     return Taxonomy(jurisdiction=jurisdiction, violations=violations, perpetrators=perpetrators,
-                    place_level=str(data.get("place_level", "province")), from_intent=from_intent)
+                    place_level=str(data.get("place_level", "province")), from_intent=from_intent,
+                    from_situation=from_situation)

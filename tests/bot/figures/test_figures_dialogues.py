@@ -1,5 +1,5 @@
-"""Records made in conversations carry their violation, from the intent only; records made
-in the sandbox are kept apart and never counted."""
+"""Records made in conversations carry their violation, from the situation the words describe
+or else from the intent; records made in the sandbox are kept apart and never counted."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ def test_an_anonymous_record_of_police_violence_counts_as_physical_violence(serv
     report = record_anonymously(services, "+27821110001", "police are beating me now help")
     assert (report.violation, report.region, report.is_test) == ("physical_violence", "limpopo", False)
     assert report.perpetrator == "not_recorded"
+
+
+def test_sexual_violence_by_police_counts_as_sexual_violence_not_other_violence(services) -> None:  # type: ignore[no-untyped-def]
+    report = record_anonymously(services, "+27821110002",
+                                "the policeman forced himself on me in the van just now")
+    assert report.violation == "sexual_violence"
+
+
+def test_sex_demanded_by_police_counts_as_extortion(services) -> None:  # type: ignore[no-untyped-def]
+    report = record_anonymously(services, "+27821110003",
+                                "the cop says sex or he locks me up, he is waiting in the car now")
+    assert report.violation == "extortion"
 
 
 def test_a_record_made_in_the_web_sandbox_is_a_test_record(services) -> None:  # type: ignore[no-untyped-def]
