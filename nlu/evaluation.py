@@ -452,6 +452,6 @@ def run_evaluation(
         detection=_detection(examples + sets.heldout + sets.street, guesser),
         seconds=time.perf_counter() - started,
         skipped=skipped,
-        heldout_detection=_detection(heldout, guesser),
+        heldout_detection=_detection(sets.heldout, guesser),
     )
 
