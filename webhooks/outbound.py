@@ -248,6 +248,10 @@ class TelegramSender:
                                               reply_markup=markup)
             if method == "answerCallbackQuery":
                 return await bot.answer_callback_query(**params)
+            if method == "editMessageReplyMarkup":
+                # No reply_markup: Telegram removes the message's buttons.
+                return await bot.edit_message_reply_markup(chat_id=chat_id,
+                                                           message_id=params["message_id"])
             if method == "setWebhook":
                 return await bot.set_webhook(**params)
             if method == "getWebhookInfo":
@@ -487,6 +491,25 @@ class BackgroundReplies:
             future = self._pool.submit(self._deliver_stored, pending)
         else:
             future = self._pool.submit(self._deliver, address, messages)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def remove_buttons(self, address: str, message_id: int) -> None:
+        """Take the buttons off a message we sent (a responder's notice once a button of it
+        was used), off the request thread. Best effort: a failure leaves stale buttons,
+        which the core answers sensibly if pressed again."""
+        call = getattr(self._sender, "call", None)
+        if call is None:
+            return
+
+        def remove() -> None:
+            try:
+                call("editMessageReplyMarkup", chat_id=address, message_id=message_id)
+            except DeliveryError as error:
+                log.warning("buttons not removed", extra={"reason": error.reason})
+
+        future = self._pool.submit(remove)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)

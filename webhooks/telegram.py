@@ -50,6 +50,9 @@ blueprint = Blueprint("telegram", __name__)
 #: The updates we ask for in setWebhook. Everything else is ignored even if it arrives.
 #: my_chat_member tells us when a person blocks (or unblocks) the bot in their chat.
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+#: A responder's Done button and the outcome buttons it brings (bot/escalation/handlers.py)
+#: work once: the message loses its buttons when one is pressed.
+SINGLE_USE_BUTTONS = ("esc:done:", "esc:outcome:")
 #: Deep-link payloads are at most 64 characters of A-Z, a-z, 0-9, _ and -.
 START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
@@ -65,6 +68,8 @@ class Parsed:
     inbound: InboundMessage | None
     chat_id: str | None = None
     callback_query_id: str | None = None
+    #: The message whose button was pressed (its buttons are removed after some answers).
+    callback_message_id: int | None = None
     ignored: str | None = None  # why, for the log (a category, never content)
     #: my_chat_member in a private chat: True = they blocked the bot, False = unblocked.
     blocked: bool | None = None
@@ -117,11 +122,13 @@ def parse_update(update: Update, settings: Settings) -> Parsed:
         address = _chat_id(chat if chat is not None else query.from_user)
         if not _text(query.data, "callback_query.data"):
             return Parsed(None, address, query.id, ignored="callback_without_data")
+        message_id = getattr(query.message, "message_id", None) if query.message is not None else None
         return Parsed(InboundMessage(channel=Channel.TELEGRAM, address=address,
                                      kind=InboundKind.BUTTON, payload=query.data,
                                      external_id=external_id,
                                      language_hint=_language_hint(query.from_user, settings)),
-                      address, query.id)
+                      address, query.id,
+                      callback_message_id=message_id if type(message_id) is int else None)
 
     member = update.my_chat_member
     if member is not None:
@@ -189,6 +196,12 @@ def merged(replies: list[OutboundMessage]) -> OutboundMessage:
 def respond(app: Haki, parsed: Parsed, replies: list[OutboundMessage]) -> Response:
     """Put one Bot API call in the webhook response; send the rest through the API."""
     calls: list[dict[str, Any]] = []
+    if (parsed.callback_message_id is not None and parsed.chat_id and parsed.inbound is not None
+            and (parsed.inbound.payload or "").startswith(SINGLE_USE_BUTTONS)
+            and app.haki.background is not None):
+        # Done and its outcome buttons work once: take them off the message (ACK stays, so the
+        # notice still offers Done after an ACK).
+        app.haki.background.remove_buttons(parsed.chat_id, parsed.callback_message_id)
     if parsed.callback_query_id:
         calls.append({"method": "answerCallbackQuery",
                       "callback_query_id": parsed.callback_query_id})

@@ -155,3 +155,31 @@ def test_an_sms_yes_during_a_database_outage_asks_to_send_it_again(  # type: ign
     assert "Your case number is" in texts("YES")
     [case] = cases(app.haki.services)
     assert case.status == "assigned"
+
+
+# --- issue 18: a responder's Done and outcome buttons work once --------------------------------
+def test_done_and_outcome_buttons_are_taken_off_once_used(make_app, serve, telegram_api) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(**telegram_api.settings())
+    services = app.haki.services
+    paralegal_chat = add_paralegal(services)
+    person = TelegramPerson(serve(app))
+    person.walk_to_consent()
+    person.presses("answer:yes")
+    app.haki.background.drain()
+    [case] = cases(services)
+    paralegal = TelegramPerson(person.base)
+    paralegal.chat_id = int(paralegal_chat)
+
+    def removed() -> list[dict]:  # type: ignore[type-arg]
+        return [telegram_api.params(r) for r in telegram_api.calls("editMessageReplyMarkup")]
+
+    assert paralegal.presses(f"esc:ack:{case.reference}").status_code == 200
+    app.haki.background.drain()
+    assert removed() == []  # ACK keeps the notice's Done button
+    assert paralegal.presses(f"esc:done:{case.reference}").status_code == 200
+    app.haki.background.drain()
+    assert [(str(r["chat_id"]), int(r["message_id"])) for r in removed()] == [(paralegal_chat, 2)]
+    assert "reply_markup" not in removed()[0]  # no markup: Telegram drops the buttons
+    assert paralegal.presses(f"esc:outcome:{case.reference}:released").status_code == 200
+    app.haki.background.drain()
+    assert len(removed()) == 2
