@@ -4,15 +4,12 @@ and oversight API tokens."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
-from bot.settings import Settings, get_settings
+from bot.storage.cli_session import migrated_session
 
 
 @click.group()
@@ -20,19 +17,7 @@ def figures() -> None:
     """Oversight figures: monthly tables with small counts hidden (docs/oversight.md)."""
 
 
-@contextmanager
-def _session() -> Iterator[tuple[Settings, Session]]:
-    from bot.storage import migrate
-    from bot.storage.db import Database
-
-    settings = get_settings()
-    migrate.upgrade(settings.database_url)
-    database = Database(settings.database_url)
-    try:
-        with database.session() as session:
-            yield settings, session
-    finally:
-        database.dispose()
+_session = migrated_session  # settings, and a session on the migrated database
 
 
 def _default_month() -> str:

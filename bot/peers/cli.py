@@ -4,14 +4,12 @@ read reach figures."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
+from bot.storage.cli_session import migrated_session
 
 
 @click.group()
@@ -19,19 +17,7 @@ def peers() -> None:
     """Peer educators: referral codes, links, posters and reach figures."""
 
 
-@contextmanager
-def _session() -> Iterator[tuple[Settings, Session]]:
-    from bot.storage import migrate
-    from bot.storage.db import Database
-
-    settings = get_settings()
-    migrate.upgrade(settings.database_url)
-    database = Database(settings.database_url)
-    try:
-        with database.session() as session:
-            yield settings, session
-    finally:
-        database.dispose()
+_session = migrated_session  # settings, and a session on the migrated database
 
 
 def _fail(message: str) -> None:
