@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import io
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -53,7 +53,7 @@ from bot.escalation.models import (
 from bot.escalation.notices import region_label
 from bot.escalation.outcomes import outcome_codes
 from bot.figures.page import render_report_page
-from bot.figures.report import ReportError, build_report, last_complete_month
+from bot.figures.report import ReportError, build_report, requested_months
 from bot.escalation.service import (
     Actor,
     Denied,
@@ -489,8 +489,7 @@ def figures_page() -> Any:
     if g.account.role not in (ROLE_COORDINATOR, ROLE_OVERSIGHT):
         abort(404)
     services = _services()
-    last = request.args.get("to") or last_complete_month(datetime.now(timezone.utc))
-    first = request.args.get("from") or last
+    first, last = requested_months(request.args.get("from"), request.args.get("to"))
     try:
         report = build_report(g.uow.session, services.settings.content_dir,
                               services.settings.jurisdiction, first, last)

@@ -8,8 +8,6 @@ Mount: ``app.register_blueprint(bot.figures.api.blueprint)`` (see docs/oversight
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, Response, request
 
 from bot.figures.web import error, ok, settings_and_db, token_scope
@@ -19,7 +17,7 @@ blueprint = Blueprint("figures_api", __name__, url_prefix="/api/figures")
 
 @blueprint.get("/monthly")
 def monthly() -> Response:
-    from bot.figures.report import ReportError, build_report, last_complete_month
+    from bot.figures.report import ReportError, build_report, requested_months
     from bot.figures.tokens import OVERSIGHT_SCOPE
 
     settings, database = settings_and_db()
@@ -28,8 +26,7 @@ def monthly() -> Response:
         return failure
     if scope != OVERSIGHT_SCOPE:
         return error(403, "this token is not for oversight figures")
-    last = request.args.get("to") or last_complete_month(datetime.now(timezone.utc))
-    first = request.args.get("from") or last
+    first, last = requested_months(request.args.get("from"), request.args.get("to"))
     with database.session() as session:
         try:
             report = build_report(session, settings.content_dir, settings.jurisdiction, first, last)

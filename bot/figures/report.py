@@ -136,6 +136,12 @@ def _after(month: str) -> datetime:
     return datetime(year + (number == 12), 1 if number == 12 else number + 1, 1, tzinfo=timezone.utc)
 
 
+def requested_months(first: str | None, last: str | None) -> tuple[str, str]:
+    """The months a reader asked for (API, console), defaulting to the last complete month."""
+    last = last or last_complete_month(datetime.now(timezone.utc))
+    return first or last, last
+
+
 def build_report(session: Session, content_dir: Path, jurisdiction: str, first_month: str,
                  last_month: str, *, now: datetime | None = None) -> Report:
     """The published report for complete months ``first_month``..``last_month``."""
