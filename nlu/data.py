@@ -18,6 +18,8 @@ TRAINING_DIR = NLU_DIR / "data" / "nlu"
 HELDOUT_DIR = NLU_DIR / "data" / "heldout"
 #: Street-style held-out sets written before the issue-14 training changes (never trained on).
 STREET_DIR = NLU_DIR / "data" / "street"
+#: A second street-style held-out set, written independently while the training data changed.
+STREET2_DIR = NLU_DIR / "data" / "street2"
 #: Questions people asked in public, each with its source (never trained on).
 REAL_QUESTIONS = NLU_DIR / "data" / "real" / "questions.yml"
 

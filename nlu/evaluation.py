@@ -67,6 +67,9 @@ class BackendResult:
     street: dict[str, Scores] = field(default_factory=dict)
     real: dict[str, Scores] = field(default_factory=dict)
     street_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: the second street-style set (nlu/data/street2/), reported as its own rows
+    street2: dict[str, Scores] = field(default_factory=dict)
+    street2_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
     real_misses: list[tuple[str, str, str, str]] = field(default_factory=list)
     urgency_misses: list[tuple[str, str, bool]] = field(default_factory=list)
     #: the urgency classifier alone (P >= 0.5, no lexicon, no tense rule), per set and
@@ -105,6 +108,7 @@ class EvaluationResults:
     #: language identified on the held-out sets alone, no hint (the honest figure: the
     #: detector's word evidence is learnt from the training files)
     heldout_detection: dict[str, LanguageScores] = field(default_factory=dict)
+    street2_counts: dict[str, int] = field(default_factory=dict)
 
 
 def gold_urgent(example: data.Example) -> bool:
@@ -150,16 +154,25 @@ class TestSets:
     heldout: list[data.Example]
     street: list[data.Example]
     real: list[data.RealQuestion]
+    street2: list[data.Example] = field(default_factory=list)
 
     @classmethod
     def load(cls) -> TestSets:
         heldout = list(data.load(data.HELDOUT_DIR).examples) if data.HELDOUT_DIR.exists() else []
         street = list(data.load(data.STREET_DIR).examples) if data.STREET_DIR.exists() else []
+        street2 = list(data.load(data.STREET2_DIR).examples) if data.STREET2_DIR.exists() else []
         real = data.load_real() if data.REAL_QUESTIONS.exists() else []
-        return cls(heldout, street, real)
+        return cls(heldout, street, real, street2)
+
+    def _ordered(self) -> list[data.Example | data.RealQuestion]:
+        # One order for texts, hints and the slices in _fill_sets.
+        return [*self.heldout, *self.street, *self.street2, *self.real]
 
     def texts(self) -> list[str]:
-        return [e.text for e in self.heldout] + [e.text for e in self.street] + [q.text for q in self.real]
+        return [item.text for item in self._ordered()]
+
+    def languages(self) -> list[str]:
+        return [item.language for item in self._ordered()]
 
 
 def _real_pairs(questions: list[data.RealQuestion], parses: list[Parse]) -> list[tuple[data.Example, Parse]]:
@@ -172,20 +185,21 @@ def _real_pairs(questions: list[data.RealQuestion], parses: list[Parse]) -> list
 
 
 def _fill_sets(result: BackendResult, sets: TestSets, parses: list[Parse]) -> None:
-    held = parses[: len(sets.heldout)]
-    street = parses[len(sets.heldout) : len(sets.heldout) + len(sets.street)]
-    real = parses[len(sets.heldout) + len(sets.street) :]
-    held_pairs = list(zip(sets.heldout, held))
-    street_pairs = list(zip(sets.street, street))
-    real_pairs = _real_pairs(sets.real, real)
+    remaining = iter(parses)
+    held_pairs = [(e, next(remaining)) for e in sets.heldout]
+    street_pairs = [(e, next(remaining)) for e in sets.street]
+    street2_pairs = [(e, next(remaining)) for e in sets.street2]
+    real_pairs = _real_pairs(sets.real, list(remaining))
     result.heldout = _per_language(held_pairs) if held_pairs else {}
     result.heldout_misses = _misses(held_pairs)
     result.street = _per_language(street_pairs) if street_pairs else {}
     result.street_misses = _misses(street_pairs)
+    result.street2 = _per_language(street2_pairs) if street2_pairs else {}
+    result.street2_misses = _misses(street2_pairs)
     result.real = _per_language(real_pairs) if real_pairs else {}
     result.real_misses = _misses(real_pairs)
     result.urgency_misses = [
-        (e.text, e.intent, p.urgent) for e, p in street_pairs + real_pairs if gold_urgent(e) != p.urgent
+        (e.text, e.intent, p.urgent) for e, p in street_pairs + street2_pairs + real_pairs if gold_urgent(e) != p.urgent
     ]
 
 
@@ -271,11 +285,10 @@ def _evaluate_embedded(
         result.load_seconds = time.perf_counter() - started
 
     service = NluService(loaded, guesser, THRESHOLD)
-    hints = [e.language for e in sets.heldout] + [e.language for e in sets.street] + [q.language for q in sets.real]
-    _fill_sets(result, sets, [service.parse(text, hint) for text, hint in zip(sets.texts(), hints)])
+    _fill_sets(result, sets, [service.parse(text, hint) for text, hint in zip(sets.texts(), sets.languages())])
     if loaded.urgency is not None:
         real_gold = [data.Example(q.text, q.intent, q.language, q.urgent) for q in sets.real]
-        for name, chosen in (("heldout", sets.heldout), ("street", sets.street), ("real", real_gold)):
+        for name, chosen in (("heldout", sets.heldout), ("street", sets.street), ("street2", sets.street2), ("real", real_gold)):
             if chosen:
                 result.urgency_classifier[name] = _classifier_scores([(e, loaded.urgency.probability(e.text)) for e in chosen])
 
@@ -362,7 +375,7 @@ def _evaluate_rasa(
     result.cv = _per_language(pairs) if pairs else {}
     result.confusions = _confusions(pairs)
     full = by_name["full"]
-    languages = [e.language for e in sets.heldout] + [e.language for e in sets.street] + [q.language for q in sets.real]
+    languages = sets.languages()
     full_urgency = urgency_model.train(examples, None, training.lookups)
     parses = [
         _decide(decider, data.Example(text, "", language), _clean(ranking), "rasa", full_urgency)
@@ -453,5 +466,6 @@ def run_evaluation(
         seconds=time.perf_counter() - started,
         skipped=skipped,
         heldout_detection=_detection(sets.heldout, guesser),
+        street2_counts=dict(Counter(e.language for e in sets.street2)),
     )
 

@@ -41,11 +41,11 @@ def main() -> None:
     results = run_evaluation(folds=0, backends=backends)
     for backend in results.backends:
         print(f"== {backend.name}")
-        for name, table in (("heldout", backend.heldout), ("street", backend.street), ("real", backend.real)):
+        for name, table in (("heldout", backend.heldout), ("street", backend.street), ("street2", backend.street2), ("real", backend.real)):
             for lang, scores in table.items():
                 print(_row(name, lang, scores))
         if "-v" in sys.argv:
-            for lang, text, gold, predicted in backend.street_misses + backend.real_misses:
+            for lang, text, gold, predicted in backend.street_misses + backend.street2_misses + backend.real_misses:
                 print(f"  MISS {lang} {gold} -> {predicted}: {text}")
             for text, intent, said in backend.urgency_misses:
                 print(f"  URGENCY said={said} ({intent}): {text}")
