@@ -256,7 +256,7 @@ def _backend_section(b: BackendResult) -> list[str]:
         lines += ["", "Second street-style held-out set `nlu/data/street2/` (written independently during issue 14):", ""]
         lines += _scores_table(b.street2)
     if b.real:
-        lines += ["", "Real questions with sources `nlu/data/real/questions.yml` (English; a listed fair alternative counts as right):", ""]
+        lines += ["", "Real questions with sources `nlu/data/real/questions.yml` (mostly English; a listed fair alternative counts as right):", ""]
         lines += _scores_table(b.real)
     lines += ["", "Worst confusions in cross-validation (gold -> predicted, count):", ""]
     lines += [f"- `{gold}` -> `{predicted}`: {n}" for gold, predicted, n in b.confusions] or ["- none"]
